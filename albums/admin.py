@@ -1,0 +1,135 @@
+from django.contrib import admin
+from django.db.models import Count, Sum
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from albums.models import Album, Photo
+from restorer.files import serve_file
+
+
+@admin.register(Album)
+class AlbumAdmin(admin.ModelAdmin):
+    list_display = ["title", "owner", "photo_count", "storage", "created_at", "updated_at"]
+    list_filter = ["created_at"]
+    search_fields = ["title", "description", "code", "owner__username", "owner__email"]
+    readonly_fields = ["code", "created_at", "updated_at"]
+    raw_id_fields = ["owner", "cover"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("owner")
+            .annotate(_photo_count=Count("photos"), _bytes=Sum("photos__size"))
+        )
+
+    @admin.display(description="Photos", ordering="_photo_count")
+    def photo_count(self, album: Album) -> int:
+        return album._photo_count
+
+    @admin.display(description="Originals", ordering="_bytes")
+    def storage(self, album: Album) -> str:
+        return f"{(album._bytes or 0) / (1024 * 1024):.1f} MB"
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    list_display = [
+        "preview",
+        "short_name",
+        "album",
+        "owner",
+        "dimensions",
+        "size_mb",
+        "preparation",
+        "uploaded_at",
+    ]
+    list_display_links = ["preview", "short_name"]
+    list_filter = ["preparation", "mime_type", "uploaded_at"]
+    search_fields = [
+        "caption",
+        "original_name",
+        "code",
+        "sha256",
+        "album__title",
+        "album__owner__username",
+    ]
+    readonly_fields = [
+        "preview_large",
+        "code",
+        "original",
+        "original_name",
+        "mime_type",
+        "sha256",
+        "size",
+        "width",
+        "height",
+        "thumbnail",
+        "display",
+        "uploaded_at",
+    ]
+    exclude = [
+        "thumbnail_width",
+        "thumbnail_height",
+        "display_width",
+        "display_height",
+    ]
+    raw_id_fields = ["album"]
+    list_select_related = ["album__owner"]
+    date_hierarchy = "uploaded_at"
+    list_per_page = 50
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:pk>/thumbnail/",
+                self.admin_site.admin_view(self.thumbnail_view),
+                name="albums_photo_thumbnail",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def thumbnail_view(self, request, pk: int):
+        photo = get_object_or_404(Photo, pk=pk)
+        if not self.has_view_permission(request, photo):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        return serve_file(photo.thumbnail, "image/jpeg")
+
+    def _img(self, photo: Photo, height: int):
+        if not photo.thumbnail:
+            return "—"
+        url = reverse("admin:albums_photo_thumbnail", args=[photo.pk])
+        return format_html(
+            '<img src="{}" alt="" loading="lazy" style="height:{}px;width:auto;border-radius:3px">',
+            url,
+            height,
+        )
+
+    @admin.display(description="")
+    def preview(self, photo: Photo):
+        return self._img(photo, 48)
+
+    @admin.display(description="Preview")
+    def preview_large(self, photo: Photo):
+        return self._img(photo, 240)
+
+    @admin.display(description="Photo", ordering="original_name")
+    def short_name(self, photo: Photo) -> str:
+        return Truncator(photo.caption or photo.original_name).chars(40)
+
+    @admin.display(description="Owner", ordering="album__owner__username")
+    def owner(self, photo: Photo) -> str:
+        return photo.album.owner.username
+
+    @admin.display(description="Pixels")
+    def dimensions(self, photo: Photo) -> str:
+        return f"{photo.width} × {photo.height}"
+
+    @admin.display(description="Size", ordering="size")
+    def size_mb(self, photo: Photo) -> str:
+        return f"{photo.size / (1024 * 1024):.1f} MB"

@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import uuid
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from restorer import imaging
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+log = logging.getLogger(__name__)
+
+_CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def new_code() -> str:
+    """A 12-character public identifier (60 random bits), easy to read aloud."""
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+
+
+def _stored_name(folder: str, extension: str, suffix: str = "") -> str:
+    # Random names only: the uploader's file name never reaches the file system.
+    token = uuid.uuid4().hex
+    return f"{folder}/{token[:2]}/{token}{suffix}.{extension}"
+
+
+class DuplicatePhoto(Exception):
+    def __init__(self, existing: Photo):
+        super().__init__("already in this album")
+        self.existing = existing
+
+
+class AlbumQuerySet(models.QuerySet):
+    def owned_by(self, user) -> AlbumQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner=user)
+
+    def visible_to(self, user) -> AlbumQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner=user)
+
+    def with_summary(self) -> AlbumQuerySet:
+        """Photo count and cover picture, in the same query as the albums."""
+        first_ready = Photo.objects.filter(
+            album=OuterRef("pk"), preparation=Photo.Preparation.READY
+        ).order_by("position", "pk")
+        chosen = Photo.objects.filter(pk=OuterRef("cover_id"), preparation=Photo.Preparation.READY)
+        return self.annotate(
+            photo_count=Count("photos", distinct=True),
+            chosen_cover_code=Subquery(chosen.values("code")[:1]),
+            first_cover_code=Subquery(first_ready.values("code")[:1]),
+        )
+
+
+class Album(models.Model):
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="albums"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    cover = models.ForeignKey(
+        "Photo", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AlbumQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("albums:detail", args=[self.code])
+
+    @property
+    def cover_code(self) -> str | None:
+        """Set by AlbumQuerySet.with_summary()."""
+        return getattr(self, "chosen_cover_code", None) or getattr(self, "first_cover_code", None)
+
+    def add_photo(self, upload: UploadedFile) -> Photo:
+        """Check an uploaded file and keep it as a photo of this album.
+
+        Raises imaging.ImageRejected or DuplicatePhoto; either way nothing is left
+        behind in storage or the database.
+        """
+        if upload.size > settings.MAX_UPLOAD_SIZE:
+            raise imaging.ImageRejected(
+                f"is {_human_size(upload.size)}; the limit is "
+                f"{_human_size(settings.MAX_UPLOAD_SIZE)} a file."
+            )
+        if upload.size == 0:
+            raise imaging.ImageRejected("is empty.")
+        sha256 = _sha256(upload)
+        existing = self.photos.filter(sha256=sha256).first()
+        if existing is not None:
+            raise DuplicatePhoto(existing)
+
+        info = imaging.inspect(upload, max_pixels=settings.MAX_IMAGE_PIXELS)
+        thumbnail = display = None
+        if info.pixels <= settings.UPLOAD_INLINE_MAX_PIXELS:
+            picture = imaging.load(
+                upload, max_pixels=settings.MAX_IMAGE_PIXELS, draft_side=imaging.DISPLAY_SIDE
+            )
+            thumbnail, display = imaging.renditions(picture)
+
+        photo = Photo(
+            album=self,
+            original_name=_display_name(upload.name, info.extension),
+            mime_type=info.mime_type,
+            sha256=sha256,
+            size=upload.size,
+            width=info.width,
+            height=info.height,
+        )
+        saved: list[str] = []
+        try:
+            upload.seek(0)
+            photo.original.name = default_storage.save(
+                _stored_name("originals", info.extension), upload
+            )
+            saved.append(photo.original.name)
+            if thumbnail is not None:
+                photo.set_renditions(thumbnail, display, saved)
+            with transaction.atomic():
+                last = self.photos.aggregate(last=models.Max("position"))["last"]
+                photo.position = 0 if last is None else last + 1
+                photo.save()
+                Album.objects.filter(pk=self.pk).update(updated_at=timezone.now())
+        except IntegrityError:
+            _delete_files(saved)
+            existing = self.photos.filter(sha256=sha256).first()
+            if existing is None:
+                raise
+            raise DuplicatePhoto(existing) from None
+        except BaseException:
+            _delete_files(saved)
+            raise
+        if thumbnail is None:
+            transaction.on_commit(lambda: _queue_renditions(photo.pk))
+        return photo
+
+
+def _queue_renditions(photo_pk: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("albums.tasks.make_renditions", photo_pk, task_name=f"renditions-{photo_pk}")
+
+
+def _human_size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
+def _sha256(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _display_name(name: str | None, extension: str) -> str:
+    """The uploader's file name, for showing and for download names only."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip(" .")
+    return (base or f"photo.{extension}")[:200]
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:
+            log.exception("could not delete stored file %s", name)
+
+
+class PhotoQuerySet(models.QuerySet):
+    def in_album(self, album: Album) -> PhotoQuerySet:
+        return self.filter(album=album)
+
+    def ready(self) -> PhotoQuerySet:
+        return self.filter(preparation=Photo.Preparation.READY)
+
+
+class Photo(models.Model):
+    class Preparation(models.TextChoices):
+        PENDING = "pending", "Preparing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Unreadable"
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    album = models.ForeignKey(Album, models.CASCADE, related_name="photos")
+    position = models.PositiveIntegerField(default=0)
+    caption = models.CharField(max_length=500, blank=True)
+    original = models.FileField(max_length=255)
+    original_name = models.CharField(max_length=255)
+    mime_type = models.CharField(max_length=40)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    thumbnail = models.FileField(max_length=255, blank=True)
+    thumbnail_width = models.PositiveIntegerField(null=True, blank=True)
+    thumbnail_height = models.PositiveIntegerField(null=True, blank=True)
+    display = models.FileField(max_length=255, blank=True)
+    display_width = models.PositiveIntegerField(null=True, blank=True)
+    display_height = models.PositiveIntegerField(null=True, blank=True)
+    preparation = models.CharField(
+        max_length=10, choices=Preparation.choices, default=Preparation.PENDING
+    )
+    error = models.CharField(max_length=500, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = PhotoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["album", "sha256"], name="unique_photo_per_album"),
+        ]
+        indexes = [models.Index(fields=["album", "position"])]
+
+    def __str__(self) -> str:
+        return self.caption or self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("albums:photo", args=[self.album.code, self.code])
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1_000_000
+
+    def set_renditions(
+        self, thumbnail: imaging.Rendition, display: imaging.Rendition, saved: list[str]
+    ) -> None:
+        """Store the two renditions; `saved` collects names for clean-up on failure."""
+        stem = _stored_name("renditions", "jpg").removesuffix(".jpg")
+        self.thumbnail.name = default_storage.save(f"{stem}-t.jpg", ContentFile(thumbnail.content))
+        saved.append(self.thumbnail.name)
+        self.display.name = default_storage.save(f"{stem}-d.jpg", ContentFile(display.content))
+        saved.append(self.display.name)
+        self.thumbnail_width, self.thumbnail_height = thumbnail.width, thumbnail.height
+        self.display_width, self.display_height = display.width, display.height
+        self.preparation = self.Preparation.READY
+        self.error = ""
+
+    def stored_files(self) -> list[str]:
+        return [f.name for f in (self.original, self.thumbnail, self.display) if f.name]

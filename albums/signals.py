@@ -1,0 +1,20 @@
+"""Files leave storage when their photo row goes.
+
+A signal rather than a method: albums are deleted by cascade, from the admin and
+by querysets, none of which call Photo.delete(), and files must not be orphaned
+on any of those paths. The files go only once the deletion has committed, so a
+rolled-back deletion keeps them.
+"""
+
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from albums.models import Photo, _delete_files
+
+
+@receiver(post_delete, sender=Photo, dispatch_uid="albums.photo_files")
+def delete_photo_files(sender, instance: Photo, **kwargs) -> None:
+    names = instance.stored_files()
+    if names:
+        transaction.on_commit(lambda: _delete_files(names))

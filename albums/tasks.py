@@ -1,0 +1,44 @@
+"""Background work for albums (run by django-q2; every task is safe to run twice)."""
+
+import logging
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from albums.models import Photo, _delete_files
+from restorer import imaging
+
+log = logging.getLogger(__name__)
+
+
+def make_renditions(photo_pk: int) -> None:
+    """Thumbnail and display size for a picture too large to do in the upload request."""
+    photo = Photo.objects.filter(pk=photo_pk, preparation=Photo.Preparation.PENDING).first()
+    if photo is None:
+        return  # deleted meanwhile, or already done by an earlier delivery
+    try:
+        with default_storage.open(photo.original.name, "rb") as handle:
+            picture = imaging.load(
+                handle, max_pixels=settings.MAX_IMAGE_PIXELS, draft_side=imaging.DISPLAY_SIDE
+            )
+            thumbnail, display = imaging.renditions(picture)
+    except imaging.ImageRejected as exc:
+        log.warning("photo %s unreadable: %s", photo.code, exc.reason)
+        Photo.objects.filter(pk=photo.pk, preparation=Photo.Preparation.PENDING).update(
+            preparation=Photo.Preparation.FAILED, error=f"This file {exc.reason}"[:500]
+        )
+        return
+    saved: list[str] = []
+    photo.set_renditions(thumbnail, display, saved)
+    updated = Photo.objects.filter(pk=photo.pk, preparation=Photo.Preparation.PENDING).update(
+        thumbnail=photo.thumbnail.name,
+        thumbnail_width=photo.thumbnail_width,
+        thumbnail_height=photo.thumbnail_height,
+        display=photo.display.name,
+        display_width=photo.display_width,
+        display_height=photo.display_height,
+        preparation=Photo.Preparation.READY,
+        error="",
+    )
+    if not updated:  # a concurrent delivery won, or the photo was deleted
+        _delete_files(saved)

@@ -1,0 +1,34 @@
+from django.urls import path
+
+from albums import views
+
+app_name = "albums"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("albums/new/", views.album_new, name="new"),
+    path("albums/<str:code>/", views.album_detail, name="detail"),
+    path("albums/<str:code>/edit/", views.album_edit, name="edit"),
+    path("albums/<str:code>/delete/", views.album_delete, name="delete"),
+    path("albums/<str:code>/upload/", views.album_upload, name="upload"),
+    path("albums/<str:code>/status.json", views.album_status, name="status"),
+    path("albums/<str:code>/photos/<str:photo_code>/", views.photo_detail, name="photo"),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/caption/",
+        views.photo_caption,
+        name="photo_caption",
+    ),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/cover/", views.photo_cover, name="photo_cover"
+    ),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/delete/",
+        views.photo_delete,
+        name="photo_delete",
+    ),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/file/<str:kind>/",
+        views.photo_file,
+        name="photo_file",
+    ),
+]

@@ -1,0 +1,54 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+User = get_user_model()
+
+
+def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
+    others = User.objects.filter(email__iexact=email)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return others.exists()
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(
+        help_text="For resetting a forgotten password. Never shown to anyone.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if _email_taken(email):
+            raise forms.ValidationError(
+                "An account with this e-mail address already exists. "
+                "Log in, or reset its password if you have forgotten it."
+            )
+        return email
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=150,
+        required=False,
+        help_text="Shown instead of your username on albums you share.",
+    )
+    email = forms.EmailField()
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_display_name(self) -> str:
+        return self.cleaned_data["display_name"].strip()
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if _email_taken(email, exclude_pk=self.user.pk):
+            raise forms.ValidationError("Another account uses this e-mail address.")
+        return email

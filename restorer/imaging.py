@@ -1,0 +1,178 @@
+"""The image toolkit: what files we accept, and the pictures we derive from them.
+
+Nothing here trusts a file's name or the content type a browser sent: the bytes
+are identified by Pillow against an explicit list of formats. Originals are
+never modified; everything a browser is shown is re-encoded from pixels, so it
+carries no EXIF (no GPS) and none of whatever else the uploaded file held.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Pillow format name -> (MIME type we serve it with, file extension we store it under).
+ACCEPTED_FORMATS: dict[str, tuple[str, str]] = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+    "TIFF": ("image/tiff", "tif"),
+    "BMP": ("image/bmp", "bmp"),
+    "HEIF": ("image/heic", "heic"),
+}
+ACCEPTED_LABEL = "JPEG, PNG, WebP, TIFF, BMP or HEIC"
+# The file picker's hint; the server decides from the bytes, never from this.
+ACCEPT_ATTRIBUTE = ",".join(
+    ["image/jpeg", "image/png", "image/webp", "image/tiff", "image/bmp", "image/heic", "image/heif"]
+    + [".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".heic", ".heif"]
+)
+
+THUMBNAIL_SIDE = 480
+DISPLAY_SIDE = 1600
+_ROTATED_ORIENTATIONS = {5, 6, 7, 8}
+
+
+class ImageRejected(Exception):
+    """A file we will not take. `reason` completes the sentence "This file …"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str
+    mime_type: str
+    extension: str
+    width: int  # as displayed, after EXIF orientation
+    height: int
+    orientation: int
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+
+@dataclass(frozen=True)
+class Rendition:
+    content: bytes
+    width: int
+    height: int
+    mime_type: str = "image/jpeg"
+    extension: str = "jpg"
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1_000_000:.1f}".rstrip("0").rstrip(".")
+
+
+def _open(source: BinaryIO, max_pixels: int) -> Image.Image:
+    source.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Past the limit Pillow only warns; the check below refuses with the numbers.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(source, formats=list(ACCEPTED_FORMATS))
+    except Image.DecompressionBombError:
+        raise ImageRejected(
+            f"has far too many pixels; the limit is {_megapixels(max_pixels)} megapixels."
+        ) from None
+    except UnidentifiedImageError:
+        raise ImageRejected(f"is not a picture in a format we accept ({ACCEPTED_LABEL}).") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageRejected(f"looks like a picture but cannot be read ({exc}).") from None
+    if image.format not in ACCEPTED_FORMATS:
+        raise ImageRejected(f"is not a picture in a format we accept ({ACCEPTED_LABEL}).")
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise ImageRejected("has no pixels.")
+    if width * height > max_pixels:
+        raise ImageRejected(
+            f"is {width} x {height} pixels ({_megapixels(width * height)} megapixels); "
+            f"the limit is {_megapixels(max_pixels)} megapixels."
+        )
+    return image
+
+
+def inspect(source: BinaryIO, *, max_pixels: int) -> ImageInfo:
+    """Identify a file from its header, without decoding the pixels."""
+    image = _open(source, max_pixels)
+    try:
+        orientation = int(image.getexif().get(0x0112, 1) or 1)
+    except Exception:  # a corrupt EXIF block is no reason to refuse a photo
+        orientation = 1
+    width, height = image.size
+    if orientation in _ROTATED_ORIENTATIONS:
+        width, height = height, width
+    mime_type, extension = ACCEPTED_FORMATS[image.format]
+    return ImageInfo(image.format, mime_type, extension, width, height, orientation)
+
+
+def load(source: BinaryIO, *, max_pixels: int, draft_side: int | None = None) -> Image.Image:
+    """Decode every pixel (so a truncated file fails here), upright, in RGB or L.
+
+    `draft_side` lets JPEG decoding scale down by 1/2..1/8 while it reads: the
+    whole file is still decoded, so damage is still found, at a fraction of the
+    memory. The result is then at least `draft_side` on its shorter fit.
+    """
+    image = _open(source, max_pixels)
+    if draft_side and image.format == "JPEG":
+        image.draft("RGB", (draft_side, draft_side))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image.load()
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        raise ImageRejected(f"is damaged or incomplete and cannot be read ({exc}).") from None
+    try:
+        image = ImageOps.exif_transpose(image) or image
+    except Exception:  # unreadable orientation data: show it as stored
+        pass
+    return to_display_mode(image)
+
+
+def to_display_mode(image: Image.Image) -> Image.Image:
+    """Flatten whatever mode a scan came in (16-bit, CMYK, alpha, palette) to RGB or L."""
+    icc = image.info.get("icc_profile")
+    if image.mode in ("RGB", "L"):
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit greyscale scans: map the full range down to 8 bits.
+        converted = image.point(lambda value: value * (1 / 256)).convert("L")
+    elif image.mode == "1":
+        converted = image.convert("L")
+    elif "A" in image.mode or image.mode == "P" and "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        converted = Image.new("RGB", rgba.size, (255, 255, 255))
+        converted.paste(rgba, mask=rgba.getchannel("A"))
+    elif image.mode == "LA":
+        converted = image.convert("L")
+    else:
+        converted = image.convert("RGB")
+    if icc and image.mode != "CMYK":
+        converted.info["icc_profile"] = icc
+    return converted
+
+
+def render(image: Image.Image, max_side: int, *, quality: int = 85) -> Rendition:
+    """A JPEG no larger than max_side on either side, with no metadata but colour."""
+    copy = image.copy()
+    copy.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    buffer = io.BytesIO()
+    params = {"quality": quality, "optimize": True, "progressive": True}
+    if image.info.get("icc_profile"):
+        params["icc_profile"] = image.info["icc_profile"]
+    copy.save(buffer, "JPEG", **params)
+    return Rendition(buffer.getvalue(), copy.width, copy.height)
+
+
+def renditions(image: Image.Image) -> tuple[Rendition, Rendition]:
+    """The thumbnail and the display size every stored picture gets, once."""
+    display = render(image, DISPLAY_SIDE, quality=88)
+    thumbnail = render(image, THUMBNAIL_SIDE, quality=82)
+    return thumbnail, display

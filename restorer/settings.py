@@ -1,0 +1,246 @@
+"""Settings for the old-photo restorer.
+
+Everything comes from environment variables (see README.md, "Configuration").
+With none set, the project runs on one machine: SQLite, files under ./data,
+django-q2 on its ORM broker, and the embedded restoration engine.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from restorer.env import envbool, envfloat, envint, envlist, envsize, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "data"))).resolve()
+
+
+def _secret_key() -> str:
+    """The configured key, or one generated once and kept in DATA_DIR.
+
+    A self-hosted install should not need a hand-made key to start, and must not
+    get a new one per restart (that would log everybody out).
+    """
+    configured = envstr("SECRET_KEY", "")
+    if configured:
+        return configured
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first; read theirs
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = envbool("DEBUG", False)
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+SITE_URL = envstr("SITE_URL", "http://localhost:8000").rstrip("/")
+SITE_NAME = envstr("SITE_NAME", "Old Photo Restorer")
+
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.netloc:
+    raise ImproperlyConfigured(
+        f"Environment variable SITE_URL={SITE_URL!r} is invalid: expected an absolute "
+        "http(s) URL such as https://photos.example.org."
+    )
+CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_q",
+    "restorer",
+    "restorer.accounts",
+    "albums",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "restorer.urls"
+WSGI_APPLICATION = "restorer.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "restorer.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under DATA_DIR unless DATABASE_URL says otherwise.
+DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
+try:
+    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 0))
+except ValueError as exc:
+    raise ImproperlyConfigured(f"Environment variable DATABASE_URL is invalid: {exc}.") from None
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker write at once: WAL lets readers go on while
+    # one writes, IMMEDIATE takes the write lock at BEGIN (no deadlocking
+    # upgrade from a read lock), and the timeout makes writers queue, not fail.
+    _database["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": envint("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
+    }
+    if not DATABASE_URL.startswith("sqlite://:memory:"):
+        Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "albums:index"
+LOGOUT_REDIRECT_URL = "albums:index"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = envstr("TIME_ZONE", "UTC")
+try:
+    import zoneinfo
+
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"Environment variable TIME_ZONE={TIME_ZONE!r} is invalid: expected a zone such as "
+        "Europe/Paris or UTC."
+    ) from None
+USE_I18N = True
+USE_TZ = True
+
+# Static files: collected into STATIC_ROOT and served by whitenoise.
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Uploaded and restored files. There is deliberately no public media URL: every
+# file is served by a view that checks who is asking (albums.views_files).
+MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
+MEDIA_URL = "/media-is-not-served/"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o640},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Uploads.
+MAX_UPLOAD_SIZE = envsize("MAX_UPLOAD_SIZE", 50 * 1024 * 1024, minimum=1024)
+MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 100_000_000, minimum=1_000_000)
+MAX_UPLOAD_FILES = envint("MAX_UPLOAD_FILES", 200, minimum=1)
+# Pictures up to this many pixels get their thumbnails while the upload request
+# is answered; larger ones in the worker, so the web process stays responsive.
+UPLOAD_INLINE_MAX_PIXELS = envint("UPLOAD_INLINE_MAX_PIXELS", 16_000_000, minimum=0)
+DATA_UPLOAD_MAX_NUMBER_FILES = MAX_UPLOAD_FILES
+FILE_UPLOAD_PERMISSIONS = 0o640
+PHOTOS_PER_PAGE = envint("PHOTOS_PER_PAGE", 60, minimum=1, maximum=1000)
+
+# E-mail: printed to the console until an SMTP host is configured.
+EMAIL_HOST = envstr("EMAIL_HOST", "")
+EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30, minimum=1)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true.")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@{_site.hostname}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background work (django-q2). The ORM broker keeps the queue in the database.
+Q_TIMEOUT = envint("Q_TIMEOUT", 300, minimum=10)
+Q_RETRY = envint("Q_RETRY", Q_TIMEOUT * 2, minimum=11)
+if Q_RETRY <= Q_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"Q_RETRY ({Q_RETRY}) must be larger than Q_TIMEOUT ({Q_TIMEOUT}), or django-q2 "
+        "hands a task that is still running to a second worker."
+    )
+Q_CLUSTER = {
+    "name": "restorer",
+    "workers": envint("Q_WORKERS", 2, minimum=1),
+    "timeout": Q_TIMEOUT,
+    "retry": Q_RETRY,
+    "max_attempts": 3,
+    "ack_failures": True,
+    "orm": "default",
+    "poll": envfloat("Q_POLL", 0.5, minimum=0.05),
+    "save_limit": 500,
+    "label": "Background tasks",
+    "catch_up": False,
+}
+
+# Security headers; production values are described in README.md.
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", _site.scheme == "https")
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", _site.scheme == "https")
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+if envbool("BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOG_LEVEL = envstr("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"Environment variable LOG_LEVEL={LOG_LEVEL!r} is invalid: expected DEBUG, INFO, "
+        "WARNING, ERROR or CRITICAL."
+    )
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# `manage.py up`: the web server (gunicorn) and the worker, together.
+BIND = envstr("BIND", "127.0.0.1:8000")
+WEB_WORKERS = envint("WEB_WORKERS", 2, minimum=1)
+WEB_TIMEOUT = envint("WEB_TIMEOUT", 120, minimum=5)

@@ -1,0 +1,220 @@
+// Album page: drag-and-drop uploads with a progress bar per file, and a live
+// view of each photo's state. The page works without this script: the form
+// posts the files and the server answers with a redirect.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  const form = document.getElementById("upload-form");
+  const grid = document.getElementById("photo-grid");
+  const FINAL_STATES = new Set(["stored", "done", "failed"]);
+  const PARALLEL_UPLOADS = 3;
+  const POLL_MS = 2500;
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function formatSize(bytes) {
+    if (bytes >= 1024 * 1024) return (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "") + " MB";
+    return Math.max(1, Math.round(bytes / 1024)) + " KB";
+  }
+
+  // ---- Tiles -------------------------------------------------------------
+  function stateLabel(entry) {
+    if (entry.state === "failed") return entry.error || "Failed";
+    if (entry.state === "preparing") return "Preparing…";
+    if (FINAL_STATES.has(entry.state)) return "";
+    const pct = entry.progress ? " " + entry.progress + "%" : "";
+    return entry.state.charAt(0).toUpperCase() + entry.state.slice(1) + pct;
+  }
+
+  function renderTile(tile, entry) {
+    tile.dataset.state = entry.state;
+    const link = tile.querySelector("a");
+    link.href = entry.url;
+    link.title = entry.title || "";
+    const img = link.querySelector("img");
+    if (entry.thumbnail_url && !img) {
+      link.querySelector(".tile-placeholder")?.remove();
+      const image = el("img", {
+        src: entry.thumbnail_url, alt: entry.title || "", loading: "lazy", decoding: "async",
+        width: entry.thumbnail_width || 480, height: entry.thumbnail_height || 480,
+      });
+      link.prepend(image);
+    } else if (!entry.thumbnail_url && !link.querySelector(".tile-placeholder")) {
+      link.prepend(el("span", { class: "tile-placeholder" }, "Preparing…"));
+    }
+    const placeholder = link.querySelector(".tile-placeholder");
+    if (placeholder && entry.state === "failed") {
+      placeholder.classList.add("failed");
+      placeholder.textContent = "Unreadable file";
+    }
+    const status = link.querySelector(".tile-status");
+    status.textContent = entry.thumbnail_url ? stateLabel(entry) : "";
+  }
+
+  function addTile(entry) {
+    if (!grid || grid.dataset.lastPage !== "1") return;
+    if (grid.querySelector(`[data-code="${entry.code}"]`)) return;
+    document.getElementById("empty-grid")?.remove();
+    const tile = el("li", { class: "tile is-new", "data-code": entry.code });
+    const link = el("a", { href: entry.url });
+    link.append(el("span", { class: "tile-status", "aria-live": "polite" }));
+    tile.append(link);
+    grid.append(tile);
+    renderTile(tile, entry);
+  }
+
+  // ---- Live status -------------------------------------------------------
+  let pollTimer = null;
+
+  function pendingTiles() {
+    return grid ? [...grid.querySelectorAll(".tile")].filter((t) => !FINAL_STATES.has(t.dataset.state)) : [];
+  }
+
+  function schedulePoll() {
+    if (pollTimer || !grid || !pendingTiles().length) return;
+    pollTimer = setTimeout(poll, POLL_MS);
+  }
+
+  async function poll() {
+    pollTimer = null;
+    if (document.hidden) { schedulePoll(); return; }
+    const url = (form?.dataset.statusUrl || grid.dataset.statusUrl) + "?page=" + (grid.dataset.page || 1);
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.ok) {
+        const data = await response.json();
+        for (const entry of data.photos) {
+          const tile = grid.querySelector(`[data-code="${entry.code}"]`);
+          if (tile) renderTile(tile, entry);
+        }
+      }
+    } catch (error) {
+      // The network dropped for a moment; the next poll catches up.
+    }
+    schedulePoll();
+  }
+
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) schedulePoll(); });
+  if (grid && form) grid.dataset.statusUrl = form.dataset.statusUrl;
+  schedulePoll();
+
+  // ---- Uploads -----------------------------------------------------------
+  if (!form) return;
+  const input = form.querySelector('input[type="file"]');
+  const dropzone = document.getElementById("dropzone");
+  const list = document.getElementById("upload-list");
+  const maxSize = parseInt(form.dataset.maxSize, 10);
+  const csrf = form.querySelector('input[name="csrfmiddlewaretoken"]').value;
+  const queue = [];
+  let running = 0;
+
+  function addRow(file) {
+    const row = el("li", { class: "upload-item" });
+    row.append(el("span", { class: "name", title: file.name }, file.name));
+    row.append(el("span", { class: "state" }, "Waiting…"));
+    const bar = el("progress", { max: "100", value: "0", "aria-label": "Upload of " + file.name });
+    row.append(bar);
+    list.prepend(row);
+    return row;
+  }
+
+  function finishRow(row, ok, text) {
+    row.classList.add(ok ? "done" : "failed");
+    row.querySelector("progress")?.remove();
+    row.querySelector(".state").textContent = ok ? "Uploaded" : "Not uploaded";
+    if (!ok) row.append(el("p", { class: "message-text" }, text));
+  }
+
+  function send(item) {
+    running += 1;
+    const { file, row } = item;
+    const bar = row.querySelector("progress");
+    const state = row.querySelector(".state");
+    const data = new FormData();
+    data.append("photos", file, file.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRFToken", csrf);
+    xhr.upload.addEventListener("progress", (event) => {
+      if (!event.lengthComputable) return;
+      const pct = Math.round((event.loaded / event.total) * 100);
+      bar.value = pct;
+      state.textContent = pct < 100 ? pct + "%" : "Checking…";
+    });
+    xhr.addEventListener("load", () => {
+      let body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (error) { body = null; }
+      const entry = body && body.photos && body.photos[0];
+      if (xhr.status === 200 && entry && entry.code) {
+        finishRow(row, true);
+        addTile(entry);
+        schedulePoll();
+      } else if (entry && entry.error) {
+        finishRow(row, false, entry.error);
+      } else if (xhr.status === 413) {
+        finishRow(row, false, file.name + " is larger than the server accepts.");
+      } else if (xhr.status === 403 || xhr.status === 404) {
+        finishRow(row, false, "Your session has expired. Reload the page and log in again.");
+      } else {
+        finishRow(row, false, (body && body.error) || "The server could not store " + file.name + ". Try again.");
+      }
+      done();
+    });
+    xhr.addEventListener("error", () => {
+      finishRow(row, false, "The connection was lost while sending " + file.name + ". Try again.");
+      done();
+    });
+    state.textContent = "0%";
+    xhr.send(data);
+  }
+
+  function done() {
+    running -= 1;
+    pump();
+  }
+
+  function pump() {
+    while (running < PARALLEL_UPLOADS && queue.length) send(queue.shift());
+  }
+
+  function enqueue(files) {
+    for (const file of files) {
+      const row = addRow(file);
+      if (file.size > maxSize) {
+        finishRow(row, false, `${file.name} is ${formatSize(file.size)}; the limit is ${formatSize(maxSize)} a file.`);
+        continue;
+      }
+      if (file.size === 0) {
+        finishRow(row, false, file.name + " is empty.");
+        continue;
+      }
+      queue.push({ file, row });
+    }
+    pump();
+  }
+
+  input.addEventListener("change", () => {
+    enqueue([...input.files]);
+    input.value = "";
+  });
+  ["dragenter", "dragover"].forEach((type) => dropzone.addEventListener(type, (event) => {
+    event.preventDefault();
+    dropzone.classList.add("dragging");
+  }));
+  ["dragleave", "dragend"].forEach((type) => dropzone.addEventListener(type, () => dropzone.classList.remove("dragging")));
+  dropzone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    dropzone.classList.remove("dragging");
+    if (event.dataTransfer && event.dataTransfer.files.length) enqueue([...event.dataTransfer.files]);
+  });
+  // A file dropped beside the zone must not navigate away from the page.
+  window.addEventListener("dragover", (event) => event.preventDefault());
+  window.addEventListener("drop", (event) => event.preventDefault());
+})();

@@ -1,0 +1,105 @@
+"""Fixtures shared by the whole suite.
+
+The people of the tests: alice owns albums, bob is another registered person
+(later: someone alice shares with), charlie is an outsider.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+SHARED_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "photos"
+
+
+def pytest_configure(config):
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> Path:
+    """Every test stores files in a fresh folder of its own."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = str(root)
+    return root
+
+
+def stored_files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def password() -> str:
+    return "correct horse battery staple 1907"
+
+
+@pytest.fixture
+def alice(django_user_model, password):
+    return django_user_model.objects.create_user("alice", "alice@example.org", password)
+
+
+@pytest.fixture
+def bob(django_user_model, password):
+    return django_user_model.objects.create_user("bob", "bob@example.org", password)
+
+
+@pytest.fixture
+def charlie(django_user_model, password):
+    return django_user_model.objects.create_user("charlie", "charlie@example.org", password)
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def charlie_client(django_user_model, charlie):
+    from django.test import Client
+
+    other = Client()
+    other.force_login(charlie)
+    return other
+
+
+@pytest.fixture
+def anon_client():
+    from django.test import Client
+
+    return Client()
+
+
+@pytest.fixture
+def album(alice):
+    from albums.models import Album
+
+    return Album.objects.create(owner=alice, title="Grandma's box", description="Summer 1952")
+
+
+@pytest.fixture
+def sync_tasks(monkeypatch):
+    """Run django-q2 tasks inline, as a worker would, instead of queueing them."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+@pytest.fixture
+def shared_photos() -> Path:
+    if not SHARED_PHOTOS.is_dir():
+        pytest.skip(f"the real sample photos are not at {SHARED_PHOTOS}")
+    return SHARED_PHOTOS
+
+
+if os.environ.get("CI"):
+    # CI must never silently skip the browser tests.
+    os.environ.setdefault("BROWSER_TESTS_REQUIRED", "1")
