@@ -102,8 +102,8 @@ class Album(models.Model):
         """
         if upload.size > settings.MAX_UPLOAD_SIZE:
             raise imaging.ImageRejected(
-                f"is {_human_size(upload.size)}; the limit is "
-                f"{_human_size(settings.MAX_UPLOAD_SIZE)} a file."
+                f"is {human_size(upload.size)}; the limit is "
+                f"{human_size(settings.MAX_UPLOAD_SIZE)} a file."
             )
         if upload.size == 0:
             raise imaging.ImageRejected("is empty.")
@@ -163,7 +163,7 @@ def _queue_renditions(photo_pk: int) -> None:
     async_task("albums.tasks.make_renditions", photo_pk, task_name=f"renditions-{photo_pk}")
 
 
-def _human_size(size: int) -> str:
+def human_size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{max(1, round(size / 1024))} KB"
     return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"

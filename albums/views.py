@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from albums.forms import AlbumForm, CaptionForm
-from albums.models import Album, DuplicatePhoto, Photo
+from albums.models import Album, DuplicatePhoto, Photo, human_size
 from restorer import imaging
 from restorer.files import serve_file
 
@@ -64,6 +64,7 @@ def album_detail(request: HttpRequest, code: str) -> HttpResponse:
         "is_owner": album.owner_id == request.user.id,
         "accept": imaging.ACCEPT_ATTRIBUTE,
         "max_upload_size": settings.MAX_UPLOAD_SIZE,
+        "max_upload_label": human_size(settings.MAX_UPLOAD_SIZE),
         "accepted_label": imaging.ACCEPTED_LABEL,
     }
     return render(request, "albums/detail.html", context)

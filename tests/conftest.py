@@ -23,6 +23,17 @@ def pytest_configure(config):
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    """Test on an SQLite file, as deployed (WAL, busy timeout), not the in-memory
+    shared cache, whose table locks make a live server and a test thread fail
+    each other instead of waiting."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        path = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+
+
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path) -> Path:
     """Every test stores files in a fresh folder of its own."""

@@ -57,7 +57,16 @@
     status.textContent = entry.thumbnail_url ? stateLabel(entry) : "";
   }
 
+  function countOne() {
+    const counter = document.getElementById("photo-count");
+    if (!counter) return;
+    const count = parseInt(counter.dataset.count, 10) + 1;
+    counter.dataset.count = count;
+    counter.textContent = count + (count === 1 ? " photo" : " photos");
+  }
+
   function addTile(entry) {
+    countOne();
     if (!grid || grid.dataset.lastPage !== "1") return;
     if (grid.querySelector(`[data-code="${entry.code}"]`)) return;
     document.getElementById("empty-grid")?.remove();
