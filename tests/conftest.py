@@ -17,6 +17,10 @@ SHARED_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "phot
 
 def pytest_configure(config):
     # Tests render templates without running collectstatic first.
+    import tempfile
+
+    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="restorer-static-")
+    settings.WHITENOISE_USE_FINDERS = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
