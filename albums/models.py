@@ -67,14 +67,10 @@ class AlbumQuerySet(models.QuerySet):
 
 class Album(models.Model):
     code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="albums"
-    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="albums")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5000)
-    cover = models.ForeignKey(
-        "Photo", models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    cover = models.ForeignKey("Photo", models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

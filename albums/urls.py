@@ -18,9 +18,7 @@ urlpatterns = [
         views.photo_caption,
         name="photo_caption",
     ),
-    path(
-        "albums/<str:code>/photos/<str:photo_code>/cover/", views.photo_cover, name="photo_cover"
-    ),
+    path("albums/<str:code>/photos/<str:photo_code>/cover/", views.photo_cover, name="photo_cover"),
     path(
         "albums/<str:code>/photos/<str:photo_code>/delete/",
         views.photo_delete,

@@ -117,8 +117,10 @@ def main() -> None:
                 rows[(size, name)] = (ms, queries)
                 print(f"{size:>7}  {name:<20} {ms:>10.2f} {queries:>8} {length:>9}")
         print()
-        print(f"seeding: {stored} photos stored through Album.add_photo at "
-              f"{stored / upload_seconds:.0f} photos/s")
+        print(
+            f"seeding: {stored} photos stored through Album.add_photo at "
+            f"{stored / upload_seconds:.0f} photos/s"
+        )
         small, large = sizes[0], sizes[-1]
         for name, _ in targets:
             (t0, q0), (t1, q1) = rows[(small, name)], rows[(large, name)]

@@ -45,7 +45,9 @@ def envbool(name: str, default: bool) -> bool:
     raise _bad(name, value, "expected one of true/false, yes/no, on/off, 1/0")
 
 
-def envint(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def envint(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     value = _raw(name)
     if value is None:
         return default

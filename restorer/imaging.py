@@ -9,11 +9,14 @@ carries no EXIF (no GPS) and none of whatever else the uploaded file held.
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+log = logging.getLogger(__name__)
 
 # Pillow format name -> (MIME type we serve it with, file extension we store it under).
 ACCEPTED_FORMATS: dict[str, tuple[str, str]] = {
@@ -131,8 +134,8 @@ def load(source: BinaryIO, *, max_pixels: int, draft_side: int | None = None) ->
         raise ImageRejected(f"is damaged or incomplete and cannot be read ({exc}).") from None
     try:
         image = ImageOps.exif_transpose(image) or image
-    except Exception:  # unreadable orientation data: show it as stored
-        pass
+    except Exception as exc:  # unreadable orientation data: show it as stored
+        log.info("ignoring unreadable EXIF orientation: %s", exc)
     return to_display_mode(image)
 
 

@@ -212,9 +212,7 @@ def test_no_files_is_a_clear_error(alice_client, album):
 
 
 def test_without_javascript_the_form_redirects_with_messages(alice_client, album):
-    response = upload(
-        alice_client, album, ("a.jpg", images.jpeg()), ("b.txt", b"nope"), json=False
-    )
+    response = upload(alice_client, album, ("a.jpg", images.jpeg()), ("b.txt", b"nope"), json=False)
     assert response.status_code == 302
     assert response["Location"] == f"/albums/{album.code}/"
     page = alice_client.get(response["Location"])

@@ -32,4 +32,3 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your profile was saved.")
         return redirect(reverse("profile"))
     return render(request, "registration/profile.html", {"form": form})
-

@@ -16,7 +16,8 @@ DROP_FILES = """async (files) => {
   }
   const zone = document.getElementById("dropzone");
   zone.dispatchEvent(new DragEvent("dragenter", { dataTransfer: transfer, bubbles: true }));
-  zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  const init = { dataTransfer: transfer, bubbles: true, cancelable: true };
+  zone.dispatchEvent(new DragEvent("drop", init));
 }"""
 
 
@@ -34,7 +35,7 @@ def test_sign_up_create_an_album_drop_three_photos_and_open_one(page):
     page.click('button:has-text("Sign up")')
     page.wait_for_selector("text=Create your first album")
 
-    page.click("a:has-text(\"Create your first album\")")
+    page.click('a:has-text("Create your first album")')
     page.fill('input[name="title"]', "Holidays in Cornwall")
     page.fill('textarea[name="description"]', "Dad's slides, 1958 to 1963")
     page.click('button:has-text("Create album")')
@@ -111,8 +112,9 @@ PAGES = {
 
 
 @pytest.mark.parametrize("size_name, viewport", [("phone", PHONE), ("desktop", DESKTOP)])
-def test_every_page_fits_phones_and_desktops(browser, live_server, alice, password, size_name,
-                                             viewport):
+def test_every_page_fits_phones_and_desktops(
+    browser, live_server, alice, password, size_name, viewport
+):
     context = browser.new_context(viewport=viewport, base_url=live_server.url)
     page = context.new_page()
 
