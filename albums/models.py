@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 import uuid
 from typing import TYPE_CHECKING
 
@@ -10,23 +9,20 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Case, Count, F, OuterRef, Subquery, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from restorer import imaging
+from restorer.ids import new_code
+from restorer.models import QuotaExceeded, Restoration
+from restorer.providers.base import MODEL_TYPES, RESTORATION_TYPES, RestoreOptions
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
 log = logging.getLogger(__name__)
-
-_CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
-
-
-def new_code() -> str:
-    """A 12-character public identifier (60 random bits), easy to read aloud."""
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
 
 
 def _stored_name(folder: str, extension: str, suffix: str = "") -> str:
@@ -71,6 +67,14 @@ class Album(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5000)
     cover = models.ForeignKey("Photo", models.SET_NULL, null=True, blank=True, related_name="+")
+    # How uploaded photos are restored unless the person asks otherwise.
+    restoration_type = models.PositiveSmallIntegerField(
+        "damage", choices=sorted(RESTORATION_TYPES.items()), default=1
+    )
+    model_type = models.PositiveSmallIntegerField(
+        "model", choices=sorted(MODEL_TYPES.items()), default=1
+    )
+    change_color = models.BooleanField("colorize", default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,6 +88,14 @@ class Album(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("albums:detail", args=[self.code])
+
+    @property
+    def default_options(self) -> RestoreOptions:
+        return RestoreOptions(
+            restoration_type=self.restoration_type,
+            model_type=self.model_type,
+            change_color=self.change_color,
+        )
 
     @property
     def cover_code(self) -> str | None:
@@ -150,6 +162,10 @@ class Album(models.Model):
             raise
         if thumbnail is None:
             transaction.on_commit(lambda: _queue_renditions(photo.pk))
+        try:
+            photo.restore()
+        except QuotaExceeded as exc:
+            photo.restore_refusal = exc.message
         return photo
 
 
@@ -189,12 +205,45 @@ def _delete_files(names: list[str]) -> None:
             log.exception("could not delete stored file %s", name)
 
 
+# Short words for a photo's state on its tile; final states show no label.
+STATE_LABELS = {
+    "preparing": "Preparing…",
+    "queued": "Waiting",
+    "submitting": "Sending",
+    "downloading": "Fetching",
+    "failed": "Failed",
+    "cancelled": "Not restored",
+}
+
+
 class PhotoQuerySet(models.QuerySet):
     def in_album(self, album: Album) -> PhotoQuerySet:
         return self.filter(album=album)
 
     def ready(self) -> PhotoQuerySet:
         return self.filter(preparation=Photo.Preparation.READY)
+
+    def with_restoration(self) -> PhotoQuerySet:
+        """The latest restoration's progress and the version to show, in the same query."""
+        done = Restoration.State.DONE
+        newest_done = Version.objects.filter(
+            photo=OuterRef("pk"), restoration__state=done
+        ).order_by("-created_at", "-pk")
+        return self.annotate(
+            restoration_state=F("latest_version__restoration__state"),
+            restoration_progress=F("latest_version__restoration__progress"),
+            restoration_error=F("latest_version__restoration__error_message"),
+            restoration_provider=F("latest_version__restoration__provider"),
+            shown_code=Coalesce(
+                Case(
+                    When(
+                        chosen_version__restoration__state=done,
+                        then=F("chosen_version__code"),
+                    )
+                ),
+                Subquery(newest_done.values("code")[:1]),
+            ),
+        )
 
 
 class Photo(models.Model):
@@ -225,8 +274,17 @@ class Photo(models.Model):
     )
     error = models.CharField(max_length=500, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The version the person picked to show; otherwise the newest finished one.
+    chosen_version = models.ForeignKey(
+        "Version", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The most recently requested restoration, whose progress the pages show.
+    latest_version = models.ForeignKey(
+        "Version", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = PhotoQuerySet.as_manager()
+    restore_refusal = ""  # set when an upload could not start its restoration
 
     class Meta:
         ordering = ["position", "pk"]
@@ -240,6 +298,21 @@ class Photo(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("albums:photo", args=[self.album.code, self.code])
+
+    @property
+    def state(self) -> str:
+        """What the pages show; needs PhotoQuerySet.with_restoration()."""
+        restoration_state = getattr(self, "restoration_state", None)
+        if restoration_state:
+            return restoration_state
+        return {"ready": "stored", "failed": "failed"}.get(self.preparation, "preparing")
+
+    @property
+    def state_label(self) -> str:
+        state = self.state
+        if state in ("submitted", "processing"):
+            return f"Restoring {getattr(self, 'restoration_progress', 0) or 0}%"
+        return STATE_LABELS.get(state, "")
 
     @property
     def megapixels(self) -> float:
@@ -261,3 +334,62 @@ class Photo(models.Model):
 
     def stored_files(self) -> list[str]:
         return [f.name for f in (self.original, self.thumbnail, self.display) if f.name]
+
+    def restore(self, options: RestoreOptions | None = None) -> Version:
+        """Restore this photo (with the album's options unless given); a new version.
+
+        Asking again for a restoration already under way with the same options
+        gives that one. Raises restorer.models.QuotaExceeded.
+        """
+        options = options or self.album.default_options
+        same = {"restoration_type": options.restoration_type}
+        same["change_color"] = options.change_color
+        if options.restoration_type > 0:
+            same["model_type"] = options.model_type
+        running = (
+            self.versions.filter(restoration__state__in=Restoration.ACTIVE_STATES)
+            .filter(**{f"restoration__{key}": value for key, value in same.items()})
+            .first()
+        )
+        if running is not None:
+            return running
+        with transaction.atomic():
+            restoration = Restoration.start(
+                owner=self.album.owner,
+                source_name=self.original.name,
+                source_sha256=self.sha256,
+                source_width=self.width,
+                source_height=self.height,
+                options=options,
+            )
+            version = Version.objects.create(photo=self, restoration=restoration)
+            Photo.objects.filter(pk=self.pk).update(latest_version=version)
+        self.latest_version = version
+        return version
+
+    def shown_version(self) -> Version | None:
+        """The picked version if it is finished, else the newest finished one."""
+        done = Restoration.State.DONE
+        if self.chosen_version_id and self.chosen_version.restoration.state == done:
+            return self.chosen_version
+        return (
+            self.versions.filter(restoration__state=done)
+            .select_related("restoration")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+
+
+class Version(models.Model):
+    """One restoration of a photo; a photo keeps every version until deleted."""
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    photo = models.ForeignKey(Photo, models.CASCADE, related_name="versions")
+    restoration = models.OneToOneField(Restoration, models.CASCADE, related_name="version")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.restoration.options_label} ({self.restoration.get_state_display()})"

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from albums.models import Photo, _delete_files
+from albums.models import Photo, Version, _delete_files
+from restorer.models import Restoration
 
 
 @receiver(post_delete, sender=Photo, dispatch_uid="albums.photo_files")
@@ -18,3 +19,9 @@ def delete_photo_files(sender, instance: Photo, **kwargs) -> None:
     names = instance.stored_files()
     if names:
         transaction.on_commit(lambda: _delete_files(names))
+
+
+@receiver(post_delete, sender=Version, dispatch_uid="albums.version_restoration")
+def delete_version_restoration(sender, instance: Version, **kwargs) -> None:
+    # The restoration belongs to its version; its own signal removes the files.
+    Restoration.objects.filter(pk=instance.restoration_id).delete()

@@ -29,4 +29,34 @@ urlpatterns = [
         views.photo_file,
         name="photo_file",
     ),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/restore/",
+        views.photo_restore,
+        name="photo_restore",
+    ),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/versions/<str:version_code>/show/",
+        views.version_show,
+        name="version_show",
+    ),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/versions/<str:version_code>/delete/",
+        views.version_delete,
+        name="version_delete",
+    ),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/versions/<str:version_code>/cancel/",
+        views.version_cancel,
+        name="version_cancel",
+    ),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/versions/<str:version_code>/retry/",
+        views.version_retry,
+        name="version_retry",
+    ),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/versions/<str:version_code>/file/<str:kind>/",
+        views.version_file,
+        name="version_file",
+    ),
 ]

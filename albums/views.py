@@ -10,10 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from albums.forms import AlbumForm, CaptionForm
-from albums.models import Album, DuplicatePhoto, Photo, human_size
+from albums.forms import AlbumForm, CaptionForm, RestoreForm
+from albums.models import Album, DuplicatePhoto, Photo, Version, human_size
 from restorer import imaging
 from restorer.files import serve_file
+from restorer.models import ProviderHold, QuotaExceeded, Restoration, check_quota
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -44,10 +45,14 @@ def index(request: HttpRequest) -> HttpResponse:
 def album_new(request: HttpRequest) -> HttpResponse:
     form = AlbumForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        options = form.cleaned_data["options"]
         album = Album.objects.create(
             owner=request.user,
             title=form.cleaned_data["title"],
             description=form.cleaned_data["description"],
+            restoration_type=options.restoration_type,
+            model_type=options.model_type,
+            change_color=options.change_color,
         )
         return redirect(album)
     return render(request, "albums/album_form.html", {"form": form, "album": None})
@@ -56,7 +61,7 @@ def album_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def album_detail(request: HttpRequest, code: str) -> HttpResponse:
     album = _get_album_for_user(request, code)
-    photos = Photo.objects.in_album(album).order_by("position", "pk")
+    photos = Photo.objects.in_album(album).with_restoration().order_by("position", "pk")
     page = Paginator(photos, settings.PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "album": album,
@@ -73,11 +78,25 @@ def album_detail(request: HttpRequest, code: str) -> HttpResponse:
 def album_edit(request: HttpRequest, code: str) -> HttpResponse:
     album = _get_album_for_owner(request, code)
     initial = {"title": album.title, "description": album.description}
+    initial.update(AlbumForm.initial_for(album.default_options))
     form = AlbumForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        options = form.cleaned_data["options"]
         album.title = form.cleaned_data["title"]
         album.description = form.cleaned_data["description"]
-        album.save(update_fields=["title", "description", "updated_at"])
+        album.restoration_type = options.restoration_type
+        album.model_type = options.model_type
+        album.change_color = options.change_color
+        album.save(
+            update_fields=[
+                "title",
+                "description",
+                "restoration_type",
+                "model_type",
+                "change_color",
+                "updated_at",
+            ]
+        )
         messages.success(request, "The album was saved.")
         return redirect(album)
     return render(request, "albums/album_form.html", {"form": form, "album": album})
@@ -117,7 +136,10 @@ def album_upload(request: HttpRequest, code: str) -> HttpResponse:
                 }
             )
         else:
-            results.append({"name": name, "code": photo.code, **_photo_status(album, photo)})
+            entry = {"name": name, "code": photo.code, **_photo_status(album, photo)}
+            if photo.restore_refusal:
+                entry["notice"] = photo.restore_refusal
+            results.append(entry)
 
     if _wants_json(request):
         if not uploads:
@@ -134,6 +156,8 @@ def album_upload(request: HttpRequest, code: str) -> HttpResponse:
     for result in results:
         if "error" in result:
             messages.error(request, result["error"])
+    for notice in {result["notice"] for result in results if "notice" in result}:
+        messages.warning(request, notice)
     return redirect(album)
 
 
@@ -141,23 +165,33 @@ class _Links:
     """Builds the file and page URLs of many photos of one album cheaply.
 
     Reversing a URL per photo and per kind is most of the status endpoint's time
-    for a large album; the pattern is reversed once and filled in per photo.
+    for a large album; each pattern is reversed once and filled in per photo.
     """
 
-    MARK = "PHOTOCODE"
+    PHOTO = "PHOTOCODE"
+    VERSION = "VERSIONCODE"
 
     def __init__(self, album: Album):
+        code = album.code
         self.file = {
-            kind: reverse("albums:photo_file", args=[album.code, self.MARK, kind])
+            kind: reverse("albums:photo_file", args=[code, self.PHOTO, kind])
             for kind in ("thumb", "display", "original")
         }
-        self.page = reverse("albums:photo", args=[album.code, self.MARK])
+        self.version_file = {
+            kind: reverse("albums:version_file", args=[code, self.PHOTO, self.VERSION, kind])
+            for kind in ("thumb", "display", "result")
+        }
+        self.page = reverse("albums:photo", args=[code, self.PHOTO])
 
     def file_url(self, photo_code: str, kind: str) -> str:
-        return self.file[kind].replace(self.MARK, photo_code)
+        return self.file[kind].replace(self.PHOTO, photo_code)
+
+    def version_url(self, photo_code: str, version_code: str, kind: str) -> str:
+        url = self.version_file[kind].replace(self.PHOTO, photo_code)
+        return url.replace(self.VERSION, version_code)
 
     def page_url(self, photo_code: str) -> str:
-        return self.page.replace(self.MARK, photo_code)
+        return self.page.replace(self.PHOTO, photo_code)
 
 
 _STATUS_FIELDS = (
@@ -169,45 +203,79 @@ _STATUS_FIELDS = (
     "thumbnail_height",
     "caption",
     "original_name",
+    "restoration_state",
+    "restoration_progress",
+    "restoration_error",
+    "restoration_provider",
+    "shown_code",
 )
+_FINISHED_WITH_MESSAGE = {Restoration.State.FAILED, Restoration.State.CANCELLED}
 
 
-def _status_entry(row: dict, links: _Links) -> dict:
-    ready = row["preparation"] == Photo.Preparation.READY
-    failed = row["preparation"] == Photo.Preparation.FAILED
+def _status_entry(row: dict, links: _Links, hold: ProviderHold | None) -> dict:
+    code = row["code"]
+    state = row["restoration_state"]
+    error = None
+    if state:
+        progress = row["restoration_progress"]
+        if state in _FINISHED_WITH_MESSAGE:
+            error = row["restoration_error"] or None
+        elif (
+            state == Restoration.State.QUEUED and hold and row["restoration_provider"] == "picwish"
+        ):
+            error = f"Paused: {hold.message}"
+    elif row["preparation"] == Photo.Preparation.FAILED:
+        state, progress, error = "failed", 100, row["error"] or None
+    elif row["preparation"] == Photo.Preparation.PENDING:
+        state, progress = "preparing", 0
+    else:
+        state, progress = "stored", 100
+    shown = row["shown_code"]
+    if shown:
+        thumbnail_url = links.version_url(code, shown, "thumb")
+        display_url = links.version_url(code, shown, "display")
+        result_url = links.version_url(code, shown, "result")
+    else:
+        thumbnail_url = links.file_url(code, "thumb") if row["thumbnail"] else None
+        display_url = links.file_url(code, "display") if row["thumbnail"] else None
+        result_url = None
     return {
-        "code": row["code"],
-        "state": {"ready": "stored", "failed": "failed"}.get(row["preparation"], "preparing"),
-        "progress": 100 if ready or failed else 0,
-        "thumbnail_url": links.file_url(row["code"], "thumb") if row["thumbnail"] else None,
+        "code": code,
+        "state": state,
+        "progress": progress,
+        "thumbnail_url": thumbnail_url,
         "thumbnail_width": row["thumbnail_width"],
         "thumbnail_height": row["thumbnail_height"],
-        "original_url": links.file_url(row["code"], "original"),
-        "result_url": None,
-        "error": row["error"] or None,
-        "url": links.page_url(row["code"]),
+        "original_url": links.file_url(code, "original"),
+        "result_url": result_url,
+        "display_url": display_url,
+        "error": error,
+        "url": links.page_url(code),
         "title": row["caption"] or row["original_name"],
     }
 
 
 def _photo_status(album: Album, photo: Photo) -> dict:
-    row = {field: getattr(photo, field) for field in _STATUS_FIELDS}
-    row["thumbnail"] = photo.thumbnail.name
-    return _status_entry(row, _Links(album))
+    row = Photo.objects.with_restoration().filter(pk=photo.pk).values(*_STATUS_FIELDS).get()
+    return _status_entry(row, _Links(album), ProviderHold.current())
 
 
 @require_GET
 def album_status(request: HttpRequest, code: str) -> JsonResponse:
-    """Every photo's state, for the album page's live view.
+    """Every photo's state, for the live views of the album and photo pages.
 
-    `?page=N` limits the answer to one page of the album grid.
+    `?page=N` limits the answer to one page of the album grid, `?photo=CODE` to one photo.
     """
     album = _get_album_for_user(request, code)
-    rows = Photo.objects.in_album(album).order_by("position", "pk").values(*_STATUS_FIELDS)
+    photos = Photo.objects.in_album(album).with_restoration().order_by("position", "pk")
+    if "photo" in request.GET:
+        photos = photos.filter(code=request.GET["photo"])
+    rows = photos.values(*_STATUS_FIELDS)
     if "page" in request.GET:
         rows = Paginator(rows, settings.PHOTOS_PER_PAGE).get_page(request.GET["page"])
     links = _Links(album)
-    response = JsonResponse({"photos": [_status_entry(row, links) for row in rows]})
+    hold = ProviderHold.current()
+    response = JsonResponse({"photos": [_status_entry(row, links, hold) for row in rows]})
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -231,8 +299,133 @@ def photo_detail(request: HttpRequest, code: str, photo_code: str) -> HttpRespon
         "caption_form": CaptionForm(initial={"caption": photo.caption}),
         "is_owner": album.owner_id == request.user.id,
         "is_cover": album.cover_id == photo.pk,
+        **_restoration_context(album, photo),
     }
     return render(request, "albums/photo.html", context)
+
+
+def _restoration_context(album: Album, photo: Photo, form: RestoreForm | None = None) -> dict:
+    versions = list(photo.versions.select_related("restoration").order_by("-created_at", "-pk"))
+    shown = photo.shown_version()
+    latest = next((v for v in versions if v.pk == photo.latest_version_id), None)
+    hold = ProviderHold.current()
+    return {
+        "versions": versions,
+        "shown": shown,
+        "latest": latest,
+        "hold": hold,
+        "restore_form": form
+        or RestoreForm(
+            initial=RestoreForm.initial_for(
+                latest.restoration.options if latest else album.default_options
+            )
+        ),
+        "status_url": reverse("albums:status", args=[album.code]) + f"?photo={photo.code}",
+    }
+
+
+def _get_version(photo: Photo, version_code: str) -> Version:
+    return get_object_or_404(
+        Version.objects.select_related("restoration"), photo=photo, code=version_code
+    )
+
+
+@require_POST
+def photo_restore(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
+    """Restore again, with other options: a new version (PicWish: a new paid task)."""
+    album = _get_album_for_owner(request, code)
+    photo = _get_photo(album, photo_code)
+    form = RestoreForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how to restore the photo.")
+        return redirect(photo)
+    try:
+        version = photo.restore(form.cleaned_data["options"])
+    except QuotaExceeded as exc:
+        messages.error(request, exc.message)
+        return redirect(photo)
+    if version.restoration.reused_from_id:
+        messages.success(request, "This photo was restored with these options before: reused.")
+    else:
+        messages.success(request, "Restoration started. This page updates as it goes.")
+    return redirect(photo)
+
+
+@require_POST
+def version_show(request: HttpRequest, code: str, photo_code: str, version_code: str):
+    album = _get_album_for_owner(request, code)
+    photo = _get_photo(album, photo_code)
+    version = _get_version(photo, version_code)
+    if version.restoration.state != Restoration.State.DONE:
+        messages.error(request, "Only a finished restoration can be shown.")
+    else:
+        photo.chosen_version = version
+        photo.save(update_fields=["chosen_version"])
+        messages.success(request, "The album now shows this version.")
+    return redirect(photo)
+
+
+@require_POST
+def version_delete(request: HttpRequest, code: str, photo_code: str, version_code: str):
+    album = _get_album_for_owner(request, code)
+    photo = _get_photo(album, photo_code)
+    version = _get_version(photo, version_code)
+    version.delete()
+    newest = photo.versions.order_by("-created_at", "-pk").first()
+    Photo.objects.filter(pk=photo.pk).update(latest_version=newest)
+    messages.success(request, "The version was deleted.")
+    return redirect(photo)
+
+
+@require_POST
+def version_cancel(request: HttpRequest, code: str, photo_code: str, version_code: str):
+    album = _get_album_for_owner(request, code)
+    photo = _get_photo(album, photo_code)
+    version = _get_version(photo, version_code)
+    if version.restoration.cancel():
+        messages.success(request, "The restoration was cancelled.")
+    else:
+        messages.error(request, "It has already started and can no longer be cancelled.")
+    return redirect(photo)
+
+
+@require_POST
+def version_retry(request: HttpRequest, code: str, photo_code: str, version_code: str):
+    album = _get_album_for_owner(request, code)
+    photo = _get_photo(album, photo_code)
+    version = _get_version(photo, version_code)
+    restoration = version.restoration
+    if restoration.provider == Restoration.Provider.PICWISH:
+        try:
+            check_quota(restoration.owner)
+        except QuotaExceeded as exc:
+            messages.error(request, exc.message)
+            return redirect(photo)
+    if restoration.retry():
+        Photo.objects.filter(pk=photo.pk).update(latest_version=version)
+        messages.success(request, "Trying again.")
+    else:
+        messages.error(request, "Only a failed or cancelled restoration can be tried again.")
+    return redirect(photo)
+
+
+@require_GET
+def version_file(
+    request: HttpRequest, code: str, photo_code: str, version_code: str, kind: str
+) -> HttpResponse:
+    album = _get_album_for_user(request, code)
+    photo = _get_photo(album, photo_code)
+    restoration = _get_version(photo, version_code).restoration
+    if kind == "thumb":
+        return serve_file(restoration.result_thumbnail, "image/jpeg", max_age=86400)
+    if kind == "display":
+        return serve_file(restoration.result_display, "image/jpeg", max_age=86400)
+    if kind == "result":
+        stem = photo.original_name.rsplit(".", 1)[0]
+        extension = restoration.result.name.rsplit(".", 1)[-1] if restoration.result else "jpg"
+        mime = imaging.mime_for_extension(extension)
+        return serve_file(restoration.result, mime, download_name=f"{stem} (restored).{extension}")
+    raise Http404("No such file.")
 
 
 @require_POST

@@ -14,3 +14,7 @@ class RestorerConfig(AppConfig):
         # Pillow's own guard (a warning past the limit, an error past twice it)
         # follows ours, so a larger configured limit is not undercut by it.
         Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
+
+        from restorer import signals
+
+        signals.connect_post_migrate(self)

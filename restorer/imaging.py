@@ -179,3 +179,29 @@ def renditions(image: Image.Image) -> tuple[Rendition, Rendition]:
     display = render(image, DISPLAY_SIDE, quality=88)
     thumbnail = render(image, THUMBNAIL_SIDE, quality=82)
     return thumbnail, display
+
+
+# PicWish's documented limits for an uploaded picture.
+PROVIDER_MAX_BYTES = 20 * 1024 * 1024
+
+
+def prepare_for_restoration(image: Image.Image, max_side: int) -> Rendition:
+    """The copy of a picture sent for restoration: RGB JPEG, upright, within max_side.
+
+    The original is never changed; this copy carries no metadata but colour.
+    """
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    if image.info.get("icc_profile"):
+        rgb.info["icc_profile"] = image.info["icc_profile"]
+    for quality in (95, 90, 85, 75):
+        rendition = render(rgb, max_side, quality=quality)
+        if len(rendition.content) < PROVIDER_MAX_BYTES:
+            return rendition
+    raise ImageRejected("cannot be made small enough to send for restoration.")
+
+
+def mime_for_extension(extension: str) -> str:
+    for mime_type, known in ACCEPTED_FORMATS.values():
+        if known == extension.lower():
+            return mime_type
+    return "application/octet-stream"

@@ -8,6 +8,7 @@ django-q2 on its ORM broker, and the embedded restoration engine.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from restorer.env import envbool, envfloat, envint, envlist, envsize, envstr
+from restorer.env import envbool, envchoice, envfloat, envint, envlist, envsize, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -244,3 +245,39 @@ LOGGING = {
 BIND = envstr("BIND", "127.0.0.1:8000")
 WEB_WORKERS = envint("WEB_WORKERS", 2, minimum=1)
 WEB_TIMEOUT = envint("WEB_TIMEOUT", 120, minimum=5)
+
+# Restoration: PicWish when a key is set, else the embedded engine.
+PICWISH_API_KEY = envstr("PICWISH_API_KEY", "")
+PICWISH_API_URL = envstr("PICWISH_API_URL", "https://techhk.aoscdn.com")
+PICWISH_QPS = envfloat("PICWISH_QPS", 2.0, minimum=0.05, maximum=100)
+PICWISH_POLL_INTERVAL = envfloat("PICWISH_POLL_INTERVAL", 1.0, minimum=0.05, maximum=60)
+PICWISH_POLL_TIMEOUT = envfloat("PICWISH_POLL_TIMEOUT", 180, minimum=5)
+PICWISH_FIRST_POLL = envfloat("PICWISH_FIRST_POLL", 5.0, minimum=0.1, maximum=120)
+PICWISH_REQUEST_TIMEOUT = envfloat("PICWISH_REQUEST_TIMEOUT", 30, minimum=1, maximum=600)
+PICWISH_ALLOWED_RESULT_HOSTS = envlist("PICWISH_ALLOWED_RESULT_HOSTS", [])
+RESTORER_PROVIDER = envchoice(
+    "RESTORER_PROVIDER", "picwish" if PICWISH_API_KEY else "local", ("picwish", "local")
+)
+if RESTORER_PROVIDER == "picwish" and not PICWISH_API_KEY:
+    raise ImproperlyConfigured(
+        "RESTORER_PROVIDER is picwish but PICWISH_API_KEY is empty: set the key, or set "
+        "RESTORER_PROVIDER=local to use the embedded engine."
+    )
+for _hostport in PICWISH_ALLOWED_RESULT_HOSTS:
+    if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}", _hostport):
+        raise ImproperlyConfigured(
+            f"PICWISH_ALLOWED_RESULT_HOSTS entry {_hostport!r} is invalid: expected host:port."
+        )
+# Paid PicWish restorations a person may start per calendar month; 0 means no limit.
+RESTORER_MONTHLY_QUOTA = envint("RESTORER_MONTHLY_QUOTA", 0, minimum=0)
+# The longest side of the picture sent for restoration (PicWish takes at most 2048).
+RESTORER_INPUT_MAX_SIDE = envint("RESTORER_INPUT_MAX_SIDE", 2048, minimum=256, maximum=2048)
+# How long one run of the dispatcher (the task that owns every PicWish call) lasts
+# before handing over to a fresh task, and how long its lease outlives a dead worker.
+RESTORER_DISPATCH_SECONDS = envint("RESTORER_DISPATCH_SECONDS", 50, minimum=5)
+RESTORER_LEASE_SECONDS = envint("RESTORER_LEASE_SECONDS", 30, minimum=2)
+if RESTORER_DISPATCH_SECONDS + 30 > Q_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"RESTORER_DISPATCH_SECONDS ({RESTORER_DISPATCH_SECONDS}) must be at least 30 s below "
+        f"Q_TIMEOUT ({Q_TIMEOUT}), or the worker stops the dispatcher in the middle of a call."
+    )

@@ -127,13 +127,14 @@ def test_the_status_endpoint_describes_every_photo(alice_client, album):
         "photos": [
             {
                 "code": photo.code,
-                "state": "stored",
-                "progress": 100,
+                "state": "queued",
+                "progress": 0,
                 "thumbnail_url": f"/albums/{album.code}/photos/{photo.code}/file/thumb/",
                 "thumbnail_width": photo.thumbnail_width,
                 "thumbnail_height": photo.thumbnail_height,
                 "original_url": f"/albums/{album.code}/photos/{photo.code}/file/original/",
                 "result_url": None,
+                "display_url": f"/albums/{album.code}/photos/{photo.code}/file/display/",
                 "error": None,
                 "url": f"/albums/{album.code}/photos/{photo.code}/",
                 "title": "0.jpg",

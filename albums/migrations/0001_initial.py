@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import albums.models
+import restorer.ids
 
 
 class Migration(migrations.Migration):
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 (
                     "code",
                     models.CharField(
-                        default=albums.models.new_code, editable=False, max_length=16, unique=True
+                        default=restorer.ids.new_code, editable=False, max_length=16, unique=True
                     ),
                 ),
                 ("title", models.CharField(max_length=200)),
@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                 (
                     "code",
                     models.CharField(
-                        default=albums.models.new_code, editable=False, max_length=16, unique=True
+                        default=restorer.ids.new_code, editable=False, max_length=16, unique=True
                     ),
                 ),
                 ("position", models.PositiveIntegerField(default=0)),

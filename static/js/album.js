@@ -7,7 +7,11 @@
 
   const form = document.getElementById("upload-form");
   const grid = document.getElementById("photo-grid");
-  const FINAL_STATES = new Set(["stored", "done", "failed"]);
+  const FINAL_STATES = new Set(["stored", "done", "failed", "cancelled"]);
+  const LABELS = {
+    preparing: "Preparing…", queued: "Waiting", submitting: "Sending",
+    downloading: "Fetching", failed: "Failed", cancelled: "Not restored",
+  };
   const PARALLEL_UPLOADS = 3;
   const POLL_MS = 2500;
 
@@ -25,11 +29,11 @@
 
   // ---- Tiles -------------------------------------------------------------
   function stateLabel(entry) {
-    if (entry.state === "failed") return entry.error || "Failed";
-    if (entry.state === "preparing") return "Preparing…";
-    if (FINAL_STATES.has(entry.state)) return "";
-    const pct = entry.progress ? " " + entry.progress + "%" : "";
-    return entry.state.charAt(0).toUpperCase() + entry.state.slice(1) + pct;
+    if (entry.state === "submitted" || entry.state === "processing") {
+      return "Restoring " + (entry.progress || 0) + "%";
+    }
+    if (entry.state === "queued" && entry.error) return "Paused";
+    return LABELS[entry.state] || "";
   }
 
   function renderTile(tile, entry) {
@@ -38,7 +42,9 @@
     link.href = entry.url;
     link.title = entry.title || "";
     const img = link.querySelector("img");
-    if (entry.thumbnail_url && !img) {
+    if (entry.thumbnail_url && img && img.getAttribute("src") !== entry.thumbnail_url) {
+      img.src = entry.thumbnail_url;  // the restored picture replaces the original
+    } else if (entry.thumbnail_url && !img) {
       link.querySelector(".tile-placeholder")?.remove();
       const image = el("img", {
         src: entry.thumbnail_url, alt: entry.title || "", loading: "lazy", decoding: "async",
@@ -55,6 +61,7 @@
     }
     const status = link.querySelector(".tile-status");
     status.textContent = entry.thumbnail_url ? stateLabel(entry) : "";
+    status.title = entry.error || "";
   }
 
   function countOne() {

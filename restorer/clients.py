@@ -1,0 +1,40 @@
+"""Providers configured from settings: the one place the API key is read."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+
+from restorer.providers.picwish import PicWishClient
+from restorer.ratelimit import SharedRateLimiter
+
+
+def picwish_limiter() -> SharedRateLimiter:
+    return SharedRateLimiter("picwish", settings.PICWISH_QPS)
+
+
+def picwish_client(limiter: SharedRateLimiter | None = None) -> PicWishClient:
+    return PicWishClient(
+        settings.PICWISH_API_URL,
+        settings.PICWISH_API_KEY,
+        timeout=(5.0, settings.PICWISH_REQUEST_TIMEOUT),
+        poll_interval=settings.PICWISH_POLL_INTERVAL,
+        poll_timeout=settings.PICWISH_POLL_TIMEOUT,
+        allowed_result_hosts=frozenset(settings.PICWISH_ALLOWED_RESULT_HOSTS),
+        max_result_bytes=settings.MAX_UPLOAD_SIZE,
+        max_result_pixels=settings.MAX_IMAGE_PIXELS,
+        throttle=limiter if limiter is not None else picwish_limiter(),
+    )
+
+
+@lru_cache(maxsize=1)
+def _colorizer(path: str):
+    from restorer.engine.colorize import load_colorizer
+
+    return load_colorizer(path)
+
+
+def colorizer():
+    path = getattr(settings, "RESTORER_COLORIZE_MODEL", "")
+    return _colorizer(path) if path else None

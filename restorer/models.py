@@ -1,0 +1,535 @@
+"""The restoration service's state: one row per restoration, and what the workers share.
+
+The service is generic: an image and options in, a stored result out. It knows
+nothing of albums or photos; the gallery links its photos to restorations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from restorer import imaging
+from restorer.ids import new_code
+from restorer.providers.base import MODEL_TYPES, RESTORATION_TYPES, RestoreOptions
+
+log = logging.getLogger(__name__)
+
+
+class QuotaExceeded(Exception):
+    """The person has used this month's paid restorations. `message` is for them."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _stored_name(folder: str, extension: str, suffix: str = "") -> str:
+    token = uuid.uuid4().hex
+    return f"restorations/{folder}/{token[:2]}/{token}{suffix}.{extension}"
+
+
+def delete_stored(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:
+            log.exception("could not delete stored file %s", name)
+
+
+class RestorationQuerySet(models.QuerySet):
+    def active(self) -> RestorationQuerySet:
+        return self.exclude(state__in=Restoration.FINAL_STATES)
+
+    def paid(self) -> RestorationQuerySet:
+        """PicWish tasks that were created (PicWish charges for each that succeeds)."""
+        return self.filter(provider=Restoration.Provider.PICWISH).exclude(remote_task_id="")
+
+    def counting_toward_quota(self, owner, since) -> RestorationQuerySet:
+        """Paid tasks, and those on their way to being paid, created since `since`."""
+        on_the_way = Q(state__in=Restoration.ACTIVE_STATES) | ~Q(remote_task_id="")
+        return self.filter(
+            owner=owner,
+            provider=Restoration.Provider.PICWISH,
+            created_at__gte=since,
+            reused_from__isnull=True,
+        ).filter(on_the_way)
+
+    def submittable(self, now) -> RestorationQuerySet:
+        return self.filter(
+            provider=Restoration.Provider.PICWISH,
+            state=Restoration.State.QUEUED,
+            input_ready=True,
+        ).filter(Q(next_action_at__isnull=True) | Q(next_action_at__lte=now))
+
+
+class Restoration(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SUBMITTING = "submitting", "Sending"
+        SUBMITTED = "submitted", "Restoring"
+        DOWNLOADING = "downloading", "Downloading"
+        PROCESSING = "processing", "Restoring"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Provider(models.TextChoices):
+        PICWISH = "picwish", "PicWish"
+        LOCAL = "local", "Embedded engine"
+
+    FINAL_STATES = (State.DONE, State.FAILED, State.CANCELLED)
+    ACTIVE_STATES = (
+        State.QUEUED,
+        State.SUBMITTING,
+        State.SUBMITTED,
+        State.DOWNLOADING,
+        State.PROCESSING,
+    )
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="restorations")
+    # The picture to restore. Not owned by the restoration: the caller keeps it.
+    source = models.FileField(max_length=255)
+    source_sha256 = models.CharField(max_length=64, db_index=True)
+    source_width = models.PositiveIntegerField()
+    source_height = models.PositiveIntegerField()
+    # The prepared copy sent to the provider: JPEG, upright, at most 2048 x 2048.
+    input = models.FileField(max_length=255, blank=True)
+    input_ready = models.BooleanField(default=False)
+    input_width = models.PositiveIntegerField(null=True, blank=True)
+    input_height = models.PositiveIntegerField(null=True, blank=True)
+
+    restoration_type = models.PositiveSmallIntegerField(
+        choices=sorted(RESTORATION_TYPES.items()), default=1
+    )
+    model_type = models.PositiveSmallIntegerField(choices=sorted(MODEL_TYPES.items()), default=1)
+    change_color = models.BooleanField(default=False)
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+
+    state = models.CharField(
+        max_length=12, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    remote_task_id = models.CharField(max_length=128, blank=True, db_index=True)
+    # When the dispatcher should next look at this row (poll, or try a submission again).
+    next_action_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    api_calls = models.PositiveIntegerField(default=0)
+    result_url = models.TextField(blank=True)  # the provider's signed URL, valid for an hour
+    staged_result = models.CharField(max_length=255, blank=True)
+    error_code = models.CharField(max_length=40, blank=True, db_index=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    notes = models.TextField(blank=True)
+
+    result = models.FileField(max_length=255, blank=True)
+    result_width = models.PositiveIntegerField(null=True, blank=True)
+    result_height = models.PositiveIntegerField(null=True, blank=True)
+    result_thumbnail = models.FileField(max_length=255, blank=True)
+    result_thumbnail_width = models.PositiveIntegerField(null=True, blank=True)
+    result_thumbnail_height = models.PositiveIntegerField(null=True, blank=True)
+    result_display = models.FileField(max_length=255, blank=True)
+    result_display_width = models.PositiveIntegerField(null=True, blank=True)
+    result_display_height = models.PositiveIntegerField(null=True, blank=True)
+    reused_from = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    remote_seconds = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestorationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["provider", "state", "next_action_at"]),
+            models.Index(fields=["owner", "source_sha256"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Restoration {self.code} ({self.get_state_display()})"
+
+    # --- starting ------------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        owner,
+        source_name: str,
+        source_sha256: str,
+        source_width: int,
+        source_height: int,
+        options: RestoreOptions,
+        provider: str | None = None,
+    ) -> Restoration:
+        """A restoration of a stored picture, queued once the transaction commits.
+
+        The same picture restored with the same options for the same person
+        before is not restored (or paid for) again: its result is reused.
+        Raises QuotaExceeded when a paid restoration would pass the monthly quota.
+        """
+        provider = provider or settings.RESTORER_PROVIDER
+        fields = {
+            "owner": owner,
+            "source": source_name,
+            "source_sha256": source_sha256,
+            "source_width": source_width,
+            "source_height": source_height,
+            "restoration_type": options.restoration_type,
+            "model_type": options.model_type,
+            "change_color": options.change_color,
+            "provider": provider,
+        }
+        earlier = (
+            cls.objects.filter(
+                owner=owner,
+                source_sha256=source_sha256,
+                provider=provider,
+                state=cls.State.DONE,
+                **_option_filter(options),
+            )
+            .exclude(result="")
+            .order_by("-finished_at")
+            .first()
+        )
+        if earlier is not None:
+            return cls._reuse(earlier, fields)
+        if provider == cls.Provider.PICWISH:
+            check_quota(owner)
+        restoration = cls.objects.create(**fields)
+        transaction.on_commit(lambda: enqueue("restorer.tasks.prepare", restoration.pk))
+        return restoration
+
+    @classmethod
+    def _reuse(cls, earlier: Restoration, fields: dict) -> Restoration:
+        now = timezone.now()
+        copied = {
+            name: getattr(earlier, name)
+            for name in (
+                "result",
+                "result_width",
+                "result_height",
+                "result_thumbnail",
+                "result_thumbnail_width",
+                "result_thumbnail_height",
+                "result_display",
+                "result_display_width",
+                "result_display_height",
+                "input_width",
+                "input_height",
+                "notes",
+            )
+        }
+        log.info("restoration reuses the result of %s", earlier.code)
+        return cls.objects.create(
+            **fields,
+            **copied,
+            state=cls.State.DONE,
+            progress=100,
+            reused_from=earlier,
+            finished_at=now,
+        )
+
+    # --- reading -----------------------------------------------------------------------
+
+    @property
+    def options(self) -> RestoreOptions:
+        return RestoreOptions(
+            restoration_type=self.restoration_type,
+            model_type=self.model_type,
+            change_color=self.change_color,
+        )
+
+    @property
+    def options_label(self) -> str:
+        label = RESTORATION_TYPES[self.restoration_type].capitalize()
+        if self.restoration_type > 0:
+            label += f", {MODEL_TYPES[self.model_type]}"
+        if self.change_color:
+            label += ", colorized"
+        return label
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL_STATES
+
+    @property
+    def scaled_down(self) -> bool:
+        return bool(self.input_width) and (
+            self.input_width < self.source_width or self.input_height < self.source_height
+        )
+
+    def stored_files(self) -> list[str]:
+        names = [self.input.name, self.staged_result]
+        if self.reused_from_id is None:
+            names += [self.result.name, self.result_thumbnail.name, self.result_display.name]
+        return [name for name in names if name]
+
+    # --- changing ----------------------------------------------------------------------
+
+    def claim(self, from_states, to_state: str, **fields) -> bool:
+        """Move from one of `from_states` to `to_state` only if nobody else did first."""
+        if isinstance(from_states, str):
+            from_states = [from_states]
+        fields["state"] = to_state
+        fields["updated_at"] = timezone.now()
+        claimed = (
+            Restoration.objects.filter(pk=self.pk, state__in=from_states).update(**fields) == 1
+        )
+        if claimed:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return claimed
+
+    def mark_failed(self, code: str, message: str, *, from_states=None) -> bool:
+        from_states = from_states or self.ACTIVE_STATES
+        failed = self.claim(
+            from_states,
+            self.State.FAILED,
+            error_code=code[:40],
+            error_message=message[:500],
+            finished_at=timezone.now(),
+            next_action_at=None,
+            result_url="",
+        )
+        if failed:
+            log.warning("restoration %s failed: %s: %s", self.code, code, message)
+        return failed
+
+    def cancel(self) -> bool:
+        """Only a restoration nobody has sent anywhere yet can be cancelled."""
+        return self.claim(
+            [self.State.QUEUED],
+            self.State.CANCELLED,
+            finished_at=timezone.now(),
+            next_action_at=None,
+            error_code="cancelled",
+            error_message="Cancelled before it started.",
+        )
+
+    def retry(self) -> bool:
+        """Try a failed restoration again from the start: for PicWish, a new paid task."""
+        retried = self.claim(
+            [self.State.FAILED, self.State.CANCELLED],
+            self.State.QUEUED,
+            remote_task_id="",
+            progress=0,
+            attempts=0,
+            error_code="",
+            error_message="",
+            next_action_at=None,
+            finished_at=None,
+            submitted_at=None,
+            result_url="",
+        )
+        if retried:
+            transaction.on_commit(lambda: enqueue("restorer.tasks.prepare", self.pk))
+        return retried
+
+    def prepare_input(self) -> None:
+        """Make the copy sent for restoration, once; raises imaging.ImageRejected."""
+        with default_storage.open(self.source.name, "rb") as handle:
+            picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
+        prepared = imaging.prepare_for_restoration(picture, settings.RESTORER_INPUT_MAX_SIDE)
+        name = default_storage.save(_stored_name("inputs", "jpg"), ContentFile(prepared.content))
+        updated = Restoration.objects.filter(pk=self.pk, input_ready=False).update(
+            input=name,
+            input_ready=True,
+            input_width=prepared.width,
+            input_height=prepared.height,
+            updated_at=timezone.now(),
+        )
+        if not updated:  # an earlier delivery of the same task got there first
+            delete_stored([name])
+            self.refresh_from_db()
+            return
+        self.input.name, self.input_ready = name, True
+        self.input_width, self.input_height = prepared.width, prepared.height
+
+    def store_result(self, data: bytes, *, from_state: str, notes: str = "") -> bool:
+        """Keep a finished result and its renditions; the row becomes done.
+
+        Raises imaging.ImageRejected when the bytes are not a readable picture.
+        """
+        import io
+
+        picture = imaging.load(io.BytesIO(data), max_pixels=settings.MAX_IMAGE_PIXELS)
+        thumbnail, display = imaging.renditions(picture)
+        info = imaging.inspect(io.BytesIO(data), max_pixels=settings.MAX_IMAGE_PIXELS)
+        saved: list[str] = []
+        try:
+            result = default_storage.save(
+                _stored_name("results", info.extension), ContentFile(data)
+            )
+            saved.append(result)
+            stem = result.rsplit(".", 1)[0]
+            thumb = default_storage.save(f"{stem}-t.jpg", ContentFile(thumbnail.content))
+            saved.append(thumb)
+            shown = default_storage.save(f"{stem}-d.jpg", ContentFile(display.content))
+            saved.append(shown)
+        except BaseException:
+            delete_stored(saved)
+            raise
+        now = timezone.now()
+        stored = self.claim(
+            [from_state],
+            self.State.DONE,
+            result=result,
+            result_width=info.width,
+            result_height=info.height,
+            result_thumbnail=thumb,
+            result_thumbnail_width=thumbnail.width,
+            result_thumbnail_height=thumbnail.height,
+            result_display=shown,
+            result_display_width=display.width,
+            result_display_height=display.height,
+            progress=100,
+            finished_at=now,
+            next_action_at=None,
+            result_url="",
+            staged_result="",
+            error_code="",
+            error_message="",
+            notes=notes,
+        )
+        if not stored:
+            delete_stored(saved)
+            return False
+        # The prepared input has served its purpose.
+        if self.input.name:
+            delete_stored([self.input.name])
+            Restoration.objects.filter(pk=self.pk).update(input="", input_ready=False)
+        return True
+
+
+def _option_filter(options: RestoreOptions) -> dict:
+    # PicWish ignores model_type for a light restoration; so do we when comparing.
+    fields = {"restoration_type": options.restoration_type, "change_color": options.change_color}
+    if options.restoration_type > 0:
+        fields["model_type"] = options.model_type
+    return fields
+
+
+def month_start(now=None):
+    now = timezone.localtime(now or timezone.now())
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def check_quota(owner) -> None:
+    quota = settings.RESTORER_MONTHLY_QUOTA
+    if not quota:
+        return
+    used = Restoration.objects.counting_toward_quota(owner, month_start()).count()
+    if used >= quota:
+        start = month_start()
+        following = (start + timedelta(days=32)).replace(day=1)
+        raise QuotaExceeded(
+            f"You have used all {quota} restorations of {start:%B}. "
+            f"More can be started from {following:%-d %B}."
+        )
+
+
+def enqueue(func: str, *args, **kwargs) -> None:
+    from django_q.tasks import async_task
+
+    async_task(func, *args, **kwargs)
+
+
+def key_fingerprint(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class ProviderHold(models.Model):
+    """Submissions to a provider stopped until someone fixes the account (a bad key, no credits).
+
+    A hold applies to the key it was placed for: changing PICWISH_API_KEY lifts it,
+    and so does deleting it in the admin.
+    """
+
+    provider = models.CharField(max_length=10, primary_key=True)
+    code = models.CharField(max_length=40)
+    message = models.CharField(max_length=500)
+    key_fingerprint = models.CharField(max_length=16)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.message}"
+
+    @classmethod
+    def current(cls, provider: str = Restoration.Provider.PICWISH) -> ProviderHold | None:
+        hold = cls.objects.filter(provider=provider).first()
+        if hold and hold.key_fingerprint == key_fingerprint(settings.PICWISH_API_KEY):
+            return hold
+        return None
+
+    @classmethod
+    def place(cls, code: str, message: str, provider: str = Restoration.Provider.PICWISH):
+        cls.objects.update_or_create(
+            provider=provider,
+            defaults={
+                "code": code,
+                "message": message,
+                "key_fingerprint": key_fingerprint(settings.PICWISH_API_KEY),
+                "created_at": timezone.now(),
+            },
+        )
+        log.error("submissions to %s stopped: %s: %s", provider, code, message)
+
+
+class Lease(models.Model):
+    """A named lock with an expiry, shared by every worker process through the database."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    holder = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def acquire(cls, name: str, holder: str, seconds: float) -> bool:
+        now = timezone.now()
+        try:
+            cls.objects.get_or_create(name=name, defaults={"expires_at": now})
+        except IntegrityError:
+            pass  # created by a competitor a moment ago
+        free = Q(expires_at__lt=now) | Q(holder=holder) | Q(holder="")
+        taken = cls.objects.filter(Q(name=name) & free).update(
+            holder=holder, expires_at=now + timedelta(seconds=seconds)
+        )
+        return taken == 1
+
+    @classmethod
+    def release(cls, name: str, holder: str) -> None:
+        cls.objects.filter(name=name, holder=holder).update(holder="", expires_at=timezone.now())
+
+    @classmethod
+    def held(cls, name: str) -> bool:
+        return (
+            cls.objects.filter(name=name, expires_at__gt=timezone.now()).exclude(holder="").exists()
+        )
+
+
+class ApiBudget(models.Model):
+    """The next moment an API call may start, shared by every process (see ratelimit.py)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    next_free_at = models.FloatField(default=0.0)  # Unix seconds
+    calls = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,48 @@
+"""The `local` provider: the embedded engine behind the same options as PicWish.
+
+Runs in the worker that asks for it, on the prepared input, and gives back a
+JPEG and the engine's notes for the person (for example, that a black-and-white
+photo was not colorized). No Django here.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from restorer.providers.base import RestoreOptions
+
+
+@dataclass(frozen=True)
+class LocalResult:
+    content: bytes
+    notes: list[str]
+
+
+def restore_picture(
+    picture: Image.Image,
+    options: RestoreOptions,
+    *,
+    progress: Callable[[int], None] | None = None,
+    colorizer=None,
+    max_side: int = 2048,
+) -> LocalResult:
+    from restorer.engine import restore
+
+    rgb = np.asarray(picture.convert("RGB"))
+    result = restore(
+        rgb,
+        restoration_type=options.restoration_type,
+        model_type=options.model_type,
+        change_color=options.change_color,
+        colorizer=colorizer,
+        progress=progress,
+        max_side=max_side,
+    )
+    buffer = io.BytesIO()
+    Image.fromarray(result.image).save(buffer, "JPEG", quality=94, optimize=True)
+    return LocalResult(buffer.getvalue(), list(result.notes))
