@@ -55,10 +55,11 @@ State = Restoration.State
 
 
 def backoff(attempt: int, retry_after: float | None = None) -> float:
-    """Seconds before trying again: what the provider asked, else 1, 2, 4 … 60."""
+    """Seconds before trying again: what the provider asked, else doubling from the
+    poll interval (1, 2, 4 … 60 s with the default interval)."""
     if retry_after:
         return min(max(retry_after, 0.5), MAX_BACKOFF)
-    return min(2.0 ** max(attempt - 1, 0), MAX_BACKOFF)
+    return min(settings.PICWISH_POLL_INTERVAL * 2.0 ** max(attempt - 1, 0), MAX_BACKOFF)
 
 
 def percentile(values: list[float], fraction: float) -> float:
