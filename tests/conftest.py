@@ -118,3 +118,32 @@ def shared_photos() -> Path:
 if os.environ.get("CI"):
     # CI must never silently skip the browser tests.
     os.environ.setdefault("BROWSER_TESTS_REQUIRED", "1")
+
+
+def database_url_for_subprocesses() -> str:
+    """DATABASE_URL of the database the running test uses, for processes it starts."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{config['NAME']}"
+    user = config.get("USER") or ""
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    host = config.get("HOST") or "localhost"
+    port = f":{config['PORT']}" if config.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{config['NAME']}"
+
+
+def subprocess_environment(settings, **extra) -> dict:
+    """Environment for a manage.py process that shares this test's database and files."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocesses(),
+        "SECRET_KEY": settings.SECRET_KEY,  # django-q2 signs queued tasks with it
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "LOG_LEVEL": "INFO",
+    }
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    environment.update({key: str(value) for key, value in extra.items()})
+    return environment

@@ -35,3 +35,61 @@ def test_people_without_staff_rights_get_no_admin_thumbnails(alice_client, photo
     response = alice_client.get(f"/admin/albums/photo/{photo.pk}/thumbnail/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def _restoration(owner, **fields):
+    from restorer.models import Restoration
+
+    values = {
+        "owner": owner,
+        "source": "originals/x.jpg",
+        "source_sha256": "0" * 64,
+        "source_width": 10,
+        "source_height": 10,
+        "provider": "picwish",
+    }
+    values.update(fields)
+    return Restoration.objects.create(**values)
+
+
+def test_restorations_filter_retry_and_cancel(staff_client, alice):
+    from restorer.models import Restoration
+
+    failed = _restoration(alice, state="failed", error_code="task_timeout", remote_task_id="t1")
+    queued = _restoration(alice, state="queued")
+    listing = staff_client.get("/admin/restorer/restoration/?state__exact=failed")
+    assert failed.code.encode() in listing.content and queued.code.encode() not in listing.content
+    by_error = staff_client.get("/admin/restorer/restoration/?error_code=task_timeout")
+    assert failed.code.encode() in by_error.content
+    staff_client.post(
+        "/admin/restorer/restoration/",
+        {"action": "retry_failed", "_selected_action": [failed.pk, queued.pk]},
+    )
+    staff_client.post(
+        "/admin/restorer/restoration/",
+        {"action": "cancel_queued", "_selected_action": [queued.pk]},
+    )
+    failed.refresh_from_db()
+    queued.refresh_from_db()
+    assert failed.state == Restoration.State.QUEUED and failed.remote_task_id == ""
+    assert queued.state == Restoration.State.CANCELLED
+
+
+def test_a_hold_is_announced_in_the_admin(staff_client, settings):
+    from restorer.models import ProviderHold
+
+    settings.PICWISH_API_KEY = "k"
+    ProviderHold.place("auth_failed", "PicWish refused the API key.")
+    page = staff_client.get("/admin/restorer/restoration/")
+    assert b"Submissions to PicWish are stopped: PicWish refused the API key." in page.content
+
+
+def test_the_user_list_counts_paid_tasks(staff_client, alice):
+    _restoration(alice, state="done", remote_task_id="a")
+    _restoration(alice, state="failed", remote_task_id="b")
+    _restoration(alice, state="failed")  # never created: not paid
+    _restoration(alice, state="done", provider="local")
+    page = staff_client.get("/admin/auth/user/?username=alice").content.decode()
+    assert "Paid this month" in page
+    row = page[page.index(">alice<") :]
+    assert '<td class="field-paid_this_month">2</td>' in row

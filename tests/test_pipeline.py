@@ -52,7 +52,10 @@ def source(seed: int = 0, size=(320, 240)) -> tuple[str, str, int, int]:
     return name, hashlib.sha256(data).hexdigest(), size[0], size[1]
 
 
-def start(owner, seed=0, options=RestoreOptions(1, 1, False), size=(320, 240)) -> Restoration:
+MEDIUM = RestoreOptions(restoration_type=1, model_type=1, change_color=False)
+
+
+def start(owner, seed=0, options=MEDIUM, size=(320, 240)) -> Restoration:
     name, sha, width, height = source(seed, size)
     return Restoration.start(
         owner=owner,

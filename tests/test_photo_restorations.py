@@ -1,0 +1,194 @@
+"""The photo page's restorations: restore again, pick a version, cancel, retry, delete, files."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from albums.models import Photo
+from restorer import tasks
+from restorer.models import ProviderHold, Restoration
+from tests import images
+
+pytestmark = pytest.mark.django_db
+State = Restoration.State
+
+
+@pytest.fixture
+def local(settings):
+    settings.RESTORER_PROVIDER = "local"
+
+
+@pytest.fixture
+def photo(local, alice_client, album) -> Photo:
+    alice_client.post(
+        f"/albums/{album.code}/upload/", {"photos": [SimpleUploadedFile("p.jpg", images.jpeg())]}
+    )
+    return album.photos.get()
+
+
+def run(version) -> Restoration:
+    tasks.prepare(version.restoration_id)
+    version.restoration.refresh_from_db()
+    return version.restoration
+
+
+def test_an_upload_starts_a_restoration_with_the_albums_options(photo, album):
+    version = photo.versions.get()
+    assert photo.latest_version == version
+    restoration = version.restoration
+    assert restoration.options == album.default_options
+    assert restoration.provider == "local"
+    assert restoration.state == State.QUEUED
+
+
+def test_the_embedded_engine_restores_and_the_pages_show_it(alice_client, photo):
+    restoration = run(photo.versions.get())
+    assert restoration.state == State.DONE, restoration.error_message
+    status = alice_client.get(f"/albums/{photo.album.code}/status.json").json()["photos"][0]
+    assert status["state"] == "done" and status["progress"] == 100
+    version = photo.versions.get()
+    assert status["result_url"].endswith(f"/versions/{version.code}/file/result/")
+    assert status["thumbnail_url"].endswith(f"/versions/{version.code}/file/thumb/")
+    page = alice_client.get(photo.get_absolute_url()).content.decode()
+    assert "Restored" in page and 'class="compare has-after"' in page
+    download = alice_client.get(status["result_url"])
+    assert download["Content-Disposition"] == 'attachment; filename="p (restored).jpg"'
+
+
+def test_restoring_again_keeps_every_version_and_shows_the_newest(alice_client, photo):
+    first = photo.versions.get()
+    run(first)
+    response = alice_client.post(
+        f"{photo.get_absolute_url()}restore/",
+        {"restoration_type": "2", "model_type": "2", "change_color": "on"},
+    )
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    second = photo.latest_version
+    assert second != first
+    assert second.restoration.options_label == "Severe, smart enhancement, colorized"
+    assert photo.shown_version() == first  # until the new one is done
+    run(second)
+    assert photo.shown_version() == second
+    # The person prefers the first one.
+    alice_client.post(f"{photo.get_absolute_url()}versions/{first.code}/show/")
+    photo.refresh_from_db()
+    assert photo.chosen_version == first and photo.shown_version() == first
+
+
+def test_asking_twice_for_the_same_restoration_gives_the_running_one(alice_client, photo):
+    options = {"restoration_type": "1", "model_type": "1"}
+    alice_client.post(f"{photo.get_absolute_url()}restore/", options)
+    assert photo.versions.count() == 1
+
+
+def test_a_finished_identical_restoration_is_reused(alice_client, photo):
+    run(photo.versions.get())
+    alice_client.post(f"{photo.get_absolute_url()}restore/", {"restoration_type": "1"})
+    newest = photo.versions.order_by("-created_at", "-pk").first()
+    assert newest.restoration.state == State.DONE
+    assert newest.restoration.reused_from is not None
+
+
+def test_cancelling_a_queued_restoration(alice_client, photo):
+    version = photo.versions.get()
+    alice_client.post(f"{photo.get_absolute_url()}versions/{version.code}/cancel/")
+    version.restoration.refresh_from_db()
+    assert version.restoration.state == State.CANCELLED
+    status = alice_client.get(f"/albums/{photo.album.code}/status.json").json()["photos"][0]
+    assert status["state"] == "cancelled"
+
+
+def test_trying_a_failed_restoration_again(alice_client, photo):
+    version = photo.versions.get()
+    version.restoration.mark_failed("engine_error", "It broke.")
+    status = alice_client.get(f"/albums/{photo.album.code}/status.json").json()["photos"][0]
+    assert (status["state"], status["error"]) == ("failed", "It broke.")
+    alice_client.post(f"{photo.get_absolute_url()}versions/{version.code}/retry/")
+    version.restoration.refresh_from_db()
+    assert version.restoration.state == State.QUEUED
+    assert run(version).state == State.DONE
+
+
+def test_deleting_a_version_removes_its_files(
+    alice_client, photo, media_root, django_capture_on_commit_callbacks
+):
+    version = photo.versions.get()
+    restoration = run(version)
+    names = [restoration.result.name, restoration.result_thumbnail.name]
+    assert all((media_root / name).exists() for name in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(f"{photo.get_absolute_url()}versions/{version.code}/delete/")
+    assert not Restoration.objects.filter(pk=restoration.pk).exists()
+    assert not any((media_root / name).exists() for name in names)
+    photo.refresh_from_db()
+    assert photo.latest_version is None
+
+
+def test_deleting_a_photo_removes_its_restorations(
+    alice_client, photo, media_root, django_capture_on_commit_callbacks
+):
+    run(photo.versions.get())
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(f"{photo.get_absolute_url()}delete/")
+    assert not Restoration.objects.exists()
+    assert [p for p in media_root.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("visitor", ["charlie_client", "anon_client"])
+def test_others_get_404_for_versions_and_their_files(request, alice_client, photo, visitor):
+    version = photo.versions.get()
+    run(version)
+    client = request.getfixturevalue(visitor)
+    base = f"{photo.get_absolute_url()}versions/{version.code}/"
+    for kind in ("thumb", "display", "result"):
+        assert alice_client.get(f"{base}file/{kind}/").status_code == 200
+        assert client.get(f"{base}file/{kind}/").status_code == 404
+    for action in ("show", "delete", "cancel", "retry"):
+        assert client.post(f"{base}{action}/").status_code == 404
+    assert client.post(f"{photo.get_absolute_url()}restore/", {}).status_code == 404
+    assert Restoration.objects.count() == 1
+
+
+def test_the_page_says_when_a_photo_was_scaled_down(local, alice_client, album):
+    alice_client.post(
+        f"/albums/{album.code}/upload/",
+        {"photos": [SimpleUploadedFile("big.jpg", images.jpeg(3000, 2000))]},
+    )
+    photo = album.photos.get()
+    restoration = run(photo.versions.get())
+    assert (restoration.input_width, restoration.input_height) == (2048, 1365)
+    page = alice_client.get(photo.get_absolute_url()).content.decode()
+    assert "Restored at 2048 × 1365" in page and "scaled down" in page
+
+
+def test_a_hold_is_explained_on_the_photos(settings, alice_client, album):
+    settings.RESTORER_PROVIDER = "picwish"
+    settings.PICWISH_API_KEY = "k"
+    ProviderHold.place("auth_failed", "PicWish refused the API key.")
+    alice_client.post(
+        f"/albums/{album.code}/upload/", {"photos": [SimpleUploadedFile("p.jpg", images.jpeg())]}
+    )
+    status = alice_client.get(f"/albums/{album.code}/status.json").json()["photos"][0]
+    assert status["state"] == "queued"
+    assert status["error"] == "Paused: PicWish refused the API key."
+    page = alice_client.get(album.photos.get().get_absolute_url()).content.decode()
+    assert "Paused: PicWish refused the API key." in page
+
+
+def test_the_quota_is_explained_when_an_upload_cannot_be_restored(settings, alice_client, album):
+    settings.RESTORER_PROVIDER = "picwish"
+    settings.PICWISH_API_KEY = "k"
+    settings.RESTORER_MONTHLY_QUOTA = 1
+    upload = f"/albums/{album.code}/upload/"
+    json = {"Accept": "application/json"}
+    first = alice_client.post(
+        upload, {"photos": [SimpleUploadedFile("a.jpg", images.jpeg(seed=1))]}, headers=json
+    )
+    assert "notice" not in first.json()["photos"][0]
+    second = alice_client.post(
+        upload, {"photos": [SimpleUploadedFile("b.jpg", images.jpeg(seed=2))]}, headers=json
+    )
+    entry = second.json()["photos"][0]
+    assert "code" in entry  # the photo is kept ...
+    assert entry["notice"].startswith("You have used all 1 restorations of")  # ... not restored
+    assert entry["state"] == "stored"
