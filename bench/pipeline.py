@@ -189,7 +189,7 @@ def main() -> None:
         results[mode] = json.loads(child.stdout.strip().splitlines()[-1])
 
     limit = QPS * 60 / CALLS_PER_PHOTO
-    print(f"limit: {QPS} requests/s x 60 / {CALLS_PER_PHOTO} calls per photo = {limit:.0f} photos/min")
+    print(f"limit: {QPS} requests/s x 60 / {CALLS_PER_PHOTO} calls/photo = {limit:.0f} photos/min")
     print(f"{'':9} {'done':>5} {'lost':>5} {'seconds':>8} {'photos/min':>11} {'% limit':>8} "
           f"{'calls/photo':>12} {'creates':>8} {'polls':>6} {'429s':>5} {'dup':>4}")  # fmt: skip
     for mode, r in results.items():
