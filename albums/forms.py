@@ -90,3 +90,86 @@ class CaptionForm(forms.Form):
 
     def clean_caption(self) -> str:
         return " ".join(self.cleaned_data["caption"].split())
+
+
+EXPIRY_CHOICES = [
+    ("1", "1 day"),
+    ("7", "1 week"),
+    ("30", "30 days"),
+    ("90", "3 months"),
+    ("365", "1 year"),
+    ("", "Never"),
+]
+
+
+class ShareLinkForm(forms.Form):
+    label = forms.CharField(
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "For grandma"}),
+        help_text="Only you see it, to tell your links apart.",
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label="Works for",
+        choices=EXPIRY_CHOICES,
+        required=False,
+        initial="30",
+        coerce=int,
+        empty_value=None,
+    )
+    password = forms.CharField(
+        max_length=128,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Optional. Visitors must type it before they see anything.",
+    )
+    allow_download = forms.BooleanField(
+        label="Visitors may download the photos", required=False, initial=True
+    )
+
+    def __init__(self, data=None, *args, **kwargs):
+        # A script leaving expires_in_days out gets the default; sending it empty means never.
+        if data is not None and "expires_in_days" not in data:
+            data = data.copy()
+            data["expires_in_days"] = "30"
+        super().__init__(data, *args, **kwargs)
+        # Any number of days up to ten years is fine from a script, not only the menu's.
+        self.fields["expires_in_days"].choices = EXPIRY_CHOICES
+        self.fields["expires_in_days"].valid_value = lambda value: (
+            value == "" or (str(value).isdigit() and 1 <= int(value) <= 3650)
+        )
+
+    def clean_label(self) -> str:
+        return " ".join(self.cleaned_data["label"].split())
+
+
+class MemberForm(forms.Form):
+    who = forms.CharField(
+        label="Username or e-mail",
+        max_length=254,
+        widget=forms.TextInput(attrs={"placeholder": "cousin.anne or anne@example.org"}),
+    )
+
+    def __init__(self, *args, album, **kwargs):
+        self.album = album
+        super().__init__(*args, **kwargs)
+
+    def clean_who(self):
+        from django.contrib.auth import get_user_model
+
+        who = self.cleaned_data["who"].strip()
+        users = get_user_model().objects.filter(is_active=True)
+        user = users.filter(username__iexact=who).first()
+        if user is None and "@" in who:
+            user = users.filter(email__iexact=who).first()
+        if user is None:
+            raise forms.ValidationError(
+                "Nobody with that username or e-mail has an account here. "
+                "Ask them to sign up, or share a link instead."
+            )
+        if user == self.album.owner:
+            raise forms.ValidationError("That is you: the album is yours already.")
+        if self.album.members.filter(user=user).exists():
+            raise forms.ValidationError(f"The album is already shared with {user.username}.")
+        return user

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
+import secrets
 import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -44,9 +47,15 @@ class AlbumQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
     def visible_to(self, user) -> AlbumQuerySet:
+        """Albums a person owns or that were shared with them."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(owner=user)
+        return self.filter(models.Q(owner=user) | models.Q(members__user=user)).distinct()
+
+    def shared_with(self, user) -> AlbumQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(members__user=user)
 
     def with_summary(self) -> AlbumQuerySet:
         """Photo count and cover picture, in the same query as the albums."""
@@ -393,3 +402,144 @@ class Version(models.Model):
 
     def __str__(self) -> str:
         return f"{self.restoration.options_label} ({self.restoration.get_state_display()})"
+
+
+class AlbumMember(models.Model):
+    """A registered person an album is shared with, read-only."""
+
+    album = models.ForeignKey(Album, models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["album", "user"], name="unique_album_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.album}"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def usable(self, now=None) -> ShareLinkQuerySet:
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ShareLink(models.Model):
+    """A link that shows an album to whoever has it.
+
+    Only a SHA-256 of the token is stored: the link is shown once, when made,
+    and a leaked database does not open any album. A password is stored the
+    way Django stores account passwords.
+    """
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    album = models.ForeignKey(Album, models.CASCADE, related_name="share_links")
+    label = models.CharField(max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    password_hash = models.CharField(max_length=128, blank=True, editable=False)
+    allow_download = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    view_count = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.label or f"Link {self.code}"
+
+    @classmethod
+    def create(
+        cls,
+        album: Album,
+        *,
+        label: str = "",
+        expires_in_days: int | None = 30,
+        password: str = "",
+        allow_download: bool = True,
+    ) -> tuple[ShareLink, str]:
+        """A new link and its token (192 random bits), which is never stored."""
+        from django.contrib.auth.hashers import make_password
+
+        token = secrets.token_urlsafe(24)
+        expires_at = None
+        if expires_in_days is not None:
+            expires_at = timezone.now() + timedelta(days=expires_in_days)
+        link = cls.objects.create(
+            album=album,
+            label=label,
+            token_hash=hash_token(token),
+            password_hash=make_password(password) if password else "",
+            allow_download=allow_download,
+            expires_at=expires_at,
+        )
+        return link, token
+
+    @classmethod
+    def find(cls, token: str) -> ShareLink | None:
+        """The link a token opens, usable or not; None for a token nobody issued."""
+        if not token or len(token) > 64:
+            return None
+        digest = hash_token(token)
+        link = cls.objects.select_related("album__owner").filter(token_hash=digest).first()
+        # The lookup is by a hash the visitor cannot choose; compare once more in
+        # constant time all the same.
+        if link is None or not hmac.compare_digest(link.token_hash, digest):
+            return None
+        return link
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.is_revoked and not self.is_expired
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
+
+    def check_password(self, password: str) -> bool:
+        from django.contrib.auth.hashers import check_password
+
+        return bool(self.password_hash) and check_password(password, self.password_hash)
+
+    def revoke(self) -> bool:
+        return bool(
+            ShareLink.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
+        )
+
+    def record_view(self) -> None:
+        ShareLink.objects.filter(pk=self.pk).update(
+            view_count=models.F("view_count") + 1, last_viewed_at=timezone.now()
+        )
+
+
+class PasswordAttempt(models.Model):
+    """A wrong password for a share link, kept a while to slow down guessing."""
+
+    link = models.ForeignKey(ShareLink, models.CASCADE, related_name="+")
+    client = models.CharField(max_length=64)  # a hash of the visitor's address
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Wrong password for {self.link_id} at {self.at:%Y-%m-%d %H:%M}"

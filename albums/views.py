@@ -10,8 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from albums import downloads
 from albums.forms import AlbumForm, CaptionForm, RestoreForm
 from albums.models import Album, DuplicatePhoto, Photo, Version, human_size
+from albums.share_views import clean_download, photo_number
 from restorer import imaging
 from restorer.files import serve_file
 from restorer.models import ProviderHold, QuotaExceeded, Restoration, check_quota
@@ -38,7 +40,8 @@ def index(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "albums/landing.html")
     albums = Album.objects.owned_by(request.user).with_summary()
-    return render(request, "albums/index.html", {"albums": albums})
+    shared = Album.objects.shared_with(request.user).with_summary().select_related("owner")
+    return render(request, "albums/index.html", {"albums": albums, "shared": shared})
 
 
 @login_required
@@ -420,11 +423,21 @@ def version_file(
         return serve_file(restoration.result_thumbnail, "image/jpeg", max_age=86400)
     if kind == "display":
         return serve_file(restoration.result_display, "image/jpeg", max_age=86400)
-    if kind == "result":
-        stem = photo.original_name.rsplit(".", 1)[0]
-        extension = restoration.result.name.rsplit(".", 1)[-1] if restoration.result else "jpg"
-        mime = imaging.mime_for_extension(extension)
-        return serve_file(restoration.result, mime, download_name=f"{stem} (restored).{extension}")
+    if kind == "result" and restoration.result:
+        if album.owner_id != request.user.id:
+            # Others get the picture without private metadata.
+            return clean_download(photo, _get_version(photo, version_code), album)
+        extension = restoration.result.name.rsplit(".", 1)[-1]
+        name = downloads.photo_file_name(
+            album.title,
+            photo_number(photo),
+            photo.caption or downloads.stem_of(photo.original_name),
+            extension,
+            " (restored)",
+        )
+        return serve_file(
+            restoration.result, imaging.mime_for_extension(extension), download_name=name
+        )
     raise Http404("No such file.")
 
 
@@ -475,6 +488,13 @@ def photo_file(request: HttpRequest, code: str, photo_code: str, kind: str) -> H
         return serve_file(photo.thumbnail, "image/jpeg", max_age=86400)
     if kind == "display":
         return serve_file(photo.display, "image/jpeg", max_age=86400)
-    if kind == "original":
-        return serve_file(photo.original, photo.mime_type, download_name=photo.original_name)
+    if kind == "original" and album.owner_id == request.user.id:
+        # Originals are the owner's alone: exactly as uploaded, metadata and all.
+        name = downloads.photo_file_name(
+            album.title,
+            photo_number(photo),
+            photo.caption or downloads.stem_of(photo.original_name),
+            photo.original.name.rsplit(".", 1)[-1],
+        )
+        return serve_file(photo.original, photo.mime_type, download_name=name)
     raise Http404("No such file.")

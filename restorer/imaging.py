@@ -205,3 +205,86 @@ def mime_for_extension(extension: str) -> str:
         if known == extension.lower():
             return mime_type
     return "application/octet-stream"
+
+
+# JPEG segments kept when metadata is removed: JFIF, the colour profile, Adobe's colour
+# transform flag. EXIF and XMP (APP1), IPTC (APP13), comments and the rest go.
+_JPEG_KEEP = {0xE0, 0xE2, 0xEE}
+# PNG chunks that carry text, dates or EXIF.
+_PNG_DROP = {b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"}
+
+
+def without_metadata(data: bytes) -> Rendition:
+    """The same picture with no EXIF (GPS, camera, dates), XMP, IPTC or text chunks.
+
+    JPEG and PNG keep their pixels bit for bit; other formats become a JPEG.
+    Meant for pictures already upright (restorations, renditions): an EXIF
+    orientation, if any, goes with the rest.
+    """
+    if data[:3] == b"\xff\xd8\xff":
+        stripped = _jpeg_without_metadata(data)
+        if stripped is not None:
+            return Rendition(stripped, 0, 0, "image/jpeg", "jpg")
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        stripped = _png_without_metadata(data)
+        if stripped is not None:
+            return Rendition(stripped, 0, 0, "image/png", "png")
+    picture = load(io.BytesIO(data), max_pixels=Image.MAX_IMAGE_PIXELS or 10**9)
+    return upright_jpeg(picture)
+
+
+def upright_jpeg(picture: Image.Image, quality: int = 95) -> Rendition:
+    """A full-size JPEG of a decoded picture, with no metadata but colour."""
+    rgb = picture if picture.mode in ("RGB", "L") else picture.convert("RGB")
+    buffer = io.BytesIO()
+    params = {"quality": quality, "optimize": True}
+    if picture.info.get("icc_profile"):
+        params["icc_profile"] = picture.info["icc_profile"]
+    rgb.save(buffer, "JPEG", **params)
+    return Rendition(buffer.getvalue(), rgb.width, rgb.height)
+
+
+def _jpeg_without_metadata(data: bytes) -> bytes | None:
+    out = bytearray(b"\xff\xd8")
+    position = 2
+    length = len(data)
+    while position + 4 <= length:
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xDA:  # start of scan: the rest is image data
+            out += data[position:]
+            return bytes(out)
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            out += data[position : position + 2]
+            position += 2
+            continue
+        size = int.from_bytes(data[position + 2 : position + 4], "big")
+        end = position + 2 + size
+        if size < 2 or end > length:
+            return None
+        is_app = 0xE0 <= marker <= 0xEF
+        if (is_app and marker in _JPEG_KEEP) or (not is_app and marker != 0xFE):
+            out += data[position:end]
+        position = end
+    return None
+
+
+def _png_without_metadata(data: bytes) -> bytes | None:
+    out = bytearray(data[:8])
+    position = 8
+    while position + 12 <= len(data):
+        size = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        end = position + 12 + size
+        if end > len(data):
+            return None
+        if kind not in _PNG_DROP:
+            out += data[position:end]
+        position = end
+        if kind == b"IEND":
+            return bytes(out)
+    return None

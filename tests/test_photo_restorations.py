@@ -51,7 +51,9 @@ def test_the_embedded_engine_restores_and_the_pages_show_it(alice_client, photo)
     page = alice_client.get(photo.get_absolute_url()).content.decode()
     assert "Restored" in page and 'class="compare has-after"' in page
     download = alice_client.get(status["result_url"])
-    assert download["Content-Disposition"] == 'attachment; filename="p (restored).jpg"'
+    assert download["Content-Disposition"] == (
+        'attachment; filename="Grandma\'s box - 001 - p (restored).jpg"'
+    )
 
 
 def test_restoring_again_keeps_every_version_and_shows_the_newest(alice_client, photo):

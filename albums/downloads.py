@@ -1,0 +1,136 @@
+"""Downloads: file names safe on every system, clean copies, and ZIPs streamed as built.
+
+A ZIP is written entry by entry into a small buffer that is handed to the
+response as soon as it fills, so an album of thousands of photos needs the
+memory of one photo, not of the album. Photos are stored without compression
+(they are JPEG, PNG, HEIC…: deflating them again gains nothing and costs CPU).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from restorer import imaging
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{n}" for p in ("COM", "LPT") for n in range(10)}
+CHUNK = 256 * 1024
+
+
+def safe_name(text: str, *, max_length: int = 80) -> str:
+    """A piece of a file name that Windows, macOS and Linux all accept."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = _UNSAFE.sub(" ", text)
+    text = " ".join(text.split()).strip(" .")
+    if len(text) > max_length:
+        text = text[:max_length].rstrip(" .")
+    if text.split(".")[0].upper() in _RESERVED:
+        text = f"_{text}"
+    return text
+
+
+def photo_file_name(album_title: str, number: int, caption: str, extension: str,
+                    suffix: str = "") -> str:  # fmt: skip
+    """'Grandma's box - 007 - Uncle Tom at Brighton (restored).jpg'."""
+    parts = [safe_name(album_title, max_length=60) or "Album", f"{number:03d}"]
+    described = safe_name(caption, max_length=80)
+    if described:
+        parts.append(described)
+    return " - ".join(parts) + suffix + "." + extension
+
+
+def stem_of(original_name: str) -> str:
+    return original_name.rsplit(".", 1)[0] if "." in original_name else original_name
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file of a ZIP: its name inside, and how to get its bytes."""
+
+    name: str
+    open: Callable[[], Iterator[bytes]]
+    modified: datetime | None = None
+
+
+def stored_chunks(name: str) -> Callable[[], Iterator[bytes]]:
+    def read() -> Iterator[bytes]:
+        with default_storage.open(name, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+
+    return read
+
+
+def clean_chunks(name: str) -> Callable[[], Iterator[bytes]]:
+    """A stored picture without private metadata (read whole: one photo at a time)."""
+
+    def read() -> Iterator[bytes]:
+        with default_storage.open(name, "rb") as handle:
+            data = handle.read()
+        yield imaging.without_metadata(data).content
+
+    return read
+
+
+class _Sink:
+    """What zipfile writes into: bytes wait here until the response takes them."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts.clear()
+        self.size = 0
+        return data
+
+
+def zip_stream(entries: Iterable[Entry]) -> Iterator[bytes]:
+    """The bytes of a ZIP of `entries`, produced while it is read."""
+    sink = _Sink()
+    used: set[str] = set()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for entry in entries:
+            name = _unique(entry.name, used)
+            stamp = timezone.localtime(entry.modified) if entry.modified else timezone.localtime()
+            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_STORED
+            info.external_attr = 0o644 << 16
+            try:
+                with archive.open(info, "w", force_zip64=True) as target:
+                    for chunk in entry.open():
+                        target.write(chunk)
+                        if sink.size >= CHUNK:
+                            yield sink.take()
+            except FileNotFoundError:
+                # A file removed while the ZIP was being made: leave it out, go on.
+                continue
+            yield sink.take()
+    yield sink.take()
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, number = name, 2
+    stem, dot, extension = name.rpartition(".")
+    while candidate.lower() in used:
+        candidate = f"{stem} ({number}){dot}{extension}" if dot else f"{name} ({number})"
+        number += 1
+    used.add(candidate.lower())
+    return candidate
