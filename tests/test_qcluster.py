@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def start_qcluster(settings, fake: FakePicWish, log_path: Path) -> subprocess.Popen:
+def start_qcluster(settings, fake: FakePicWish, log_path: Path, **extra) -> subprocess.Popen:
     environment = subprocess_environment(
         settings,
         PICWISH_API_KEY=fake.api_key,
@@ -33,8 +33,9 @@ def start_qcluster(settings, fake: FakePicWish, log_path: Path) -> subprocess.Po
         Q_WORKERS=2,
         Q_POLL=0.1,
         RESTORER_DISPATCH_SECONDS=20,
-        RESTORER_LEASE_SECONDS=5,
+        RESTORER_LEASE_SECONDS=3,
     )
+    environment.update({key: str(value) for key, value in extra.items()})
     log = log_path.open("w")
     return subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
@@ -42,6 +43,7 @@ def start_qcluster(settings, fake: FakePicWish, log_path: Path) -> subprocess.Po
         env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so a test can kill it whole
     )
 
 
@@ -103,3 +105,46 @@ def test_upload_restore_store_and_show_with_a_real_worker(
             page = alice_client.get(photo["url"])
             assert b"Restored" in page.content
         assert Restoration.objects.filter(state="done").count() == 3
+
+
+def test_a_worker_killed_between_create_and_first_poll_never_pays_twice(
+    settings, alice, album, tmp_path
+):
+    """SIGKILL the whole cluster once PicWish has the task but before anyone polled it."""
+    import os
+
+    settings.RESTORER_PROVIDER = "picwish"
+    with FakePicWish(latency=4.0, progress_steps=2) as fake:
+        settings.PICWISH_API_KEY = fake.api_key
+        first_log = tmp_path / "first.log"
+        environment_extra = {"PICWISH_FIRST_POLL": 3.5}
+        worker = start_qcluster(settings, fake, first_log, **environment_extra)
+        try:
+            photo = album.add_photo(SimpleUploadedFile("a.jpg", images.jpeg(300, 200)))
+            restoration = photo.latest_version.restoration
+
+            def submitted():
+                restoration.refresh_from_db()
+                return restoration.remote_task_id and restoration.state == "submitted"
+
+            wait_for(submitted, 30, "the create call", first_log)
+            assert fake.poll_count() == 0
+            os.killpg(worker.pid, signal.SIGKILL)  # the worker and every process it started
+            worker.wait(10)
+        finally:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+        second_log = tmp_path / "second.log"
+        replacement = start_qcluster(settings, fake, second_log, **environment_extra)
+        try:
+
+            def done():
+                restoration.refresh_from_db()
+                assert restoration.state != "failed", restoration.error_message
+                return restoration.state == "done"
+
+            wait_for(done, 60, "the restoration to finish", second_log)
+        finally:
+            stop(replacement)
+        assert fake.create_count() == 1
+        assert fake.poll_count() >= 1
