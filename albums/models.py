@@ -4,7 +4,6 @@ import hashlib
 import hmac
 import logging
 import secrets
-import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -21,17 +20,12 @@ from restorer import imaging
 from restorer.ids import new_code
 from restorer.models import QuotaExceeded, Restoration
 from restorer.providers.base import MODEL_TYPES, RESTORATION_TYPES, RestoreOptions
+from restorer.storage import delete_stored, random_name
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
 log = logging.getLogger(__name__)
-
-
-def _stored_name(folder: str, extension: str, suffix: str = "") -> str:
-    # Random names only: the uploader's file name never reaches the file system.
-    token = uuid.uuid4().hex
-    return f"{folder}/{token[:2]}/{token}{suffix}.{extension}"
 
 
 class DuplicatePhoto(Exception):
@@ -150,7 +144,7 @@ class Album(models.Model):
         try:
             upload.seek(0)
             photo.original.name = default_storage.save(
-                _stored_name("originals", info.extension), upload
+                random_name("originals", info.extension), upload
             )
             saved.append(photo.original.name)
             if thumbnail is not None:
@@ -161,13 +155,13 @@ class Album(models.Model):
                 photo.save()
                 Album.objects.filter(pk=self.pk).update(updated_at=timezone.now())
         except IntegrityError:
-            _delete_files(saved)
+            delete_stored(saved)
             existing = self.photos.filter(sha256=sha256).first()
             if existing is None:
                 raise
             raise DuplicatePhoto(existing) from None
         except BaseException:
-            _delete_files(saved)
+            delete_stored(saved)
             raise
         if thumbnail is None:
             transaction.on_commit(lambda: _queue_renditions(photo.pk))
@@ -204,14 +198,6 @@ def _display_name(name: str | None, extension: str) -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if ch.isprintable()).strip(" .")
     return (base or f"photo.{extension}")[:200]
-
-
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:
-            log.exception("could not delete stored file %s", name)
 
 
 # Short words for a photo's state on its tile; final states show no label.
@@ -331,7 +317,7 @@ class Photo(models.Model):
         self, thumbnail: imaging.Rendition, display: imaging.Rendition, saved: list[str]
     ) -> None:
         """Store the two renditions; `saved` collects names for clean-up on failure."""
-        stem = _stored_name("renditions", "jpg").removesuffix(".jpg")
+        stem = random_name("renditions", "jpg").removesuffix(".jpg")
         self.thumbnail.name = default_storage.save(f"{stem}-t.jpg", ContentFile(thumbnail.content))
         saved.append(self.thumbnail.name)
         self.display.name = default_storage.save(f"{stem}-d.jpg", ContentFile(display.content))

@@ -10,15 +10,16 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from albums.models import Photo, Version, _delete_files
+from albums.models import Photo, Version
 from restorer.models import Restoration
+from restorer.storage import delete_stored
 
 
 @receiver(post_delete, sender=Photo, dispatch_uid="albums.photo_files")
 def delete_photo_files(sender, instance: Photo, **kwargs) -> None:
     names = instance.stored_files()
     if names:
-        transaction.on_commit(lambda: _delete_files(names))
+        transaction.on_commit(lambda: delete_stored(names))
 
 
 @receiver(post_delete, sender=Version, dispatch_uid="albums.version_restoration")

@@ -5,8 +5,9 @@ import logging
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from albums.models import Photo, _delete_files
+from albums.models import Photo
 from restorer import imaging
+from restorer.storage import delete_stored
 
 log = logging.getLogger(__name__)
 
@@ -41,4 +42,4 @@ def make_renditions(photo_pk: int) -> None:
         error="",
     )
     if not updated:  # a concurrent delivery won, or the photo was deleted
-        _delete_files(saved)
+        delete_stored(saved)

@@ -333,6 +333,12 @@ def _get_version(photo: Photo, version_code: str) -> Version:
     )
 
 
+def _owned_version(request: HttpRequest, code: str, photo_code: str, version_code: str):
+    """(photo, version) for the album's owner; 404 for anyone else."""
+    photo = _get_photo(_get_album_for_owner(request, code), photo_code)
+    return photo, _get_version(photo, version_code)
+
+
 @require_POST
 def photo_restore(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
     """Restore again, with other options: a new version (PicWish: a new paid task)."""
@@ -356,9 +362,7 @@ def photo_restore(request: HttpRequest, code: str, photo_code: str) -> HttpRespo
 
 @require_POST
 def version_show(request: HttpRequest, code: str, photo_code: str, version_code: str):
-    album = _get_album_for_owner(request, code)
-    photo = _get_photo(album, photo_code)
-    version = _get_version(photo, version_code)
+    photo, version = _owned_version(request, code, photo_code, version_code)
     if version.restoration.state != Restoration.State.DONE:
         messages.error(request, "Only a finished restoration can be shown.")
     else:
@@ -370,9 +374,7 @@ def version_show(request: HttpRequest, code: str, photo_code: str, version_code:
 
 @require_POST
 def version_delete(request: HttpRequest, code: str, photo_code: str, version_code: str):
-    album = _get_album_for_owner(request, code)
-    photo = _get_photo(album, photo_code)
-    version = _get_version(photo, version_code)
+    photo, version = _owned_version(request, code, photo_code, version_code)
     version.delete()
     newest = photo.versions.order_by("-created_at", "-pk").first()
     Photo.objects.filter(pk=photo.pk).update(latest_version=newest)
@@ -382,9 +384,7 @@ def version_delete(request: HttpRequest, code: str, photo_code: str, version_cod
 
 @require_POST
 def version_cancel(request: HttpRequest, code: str, photo_code: str, version_code: str):
-    album = _get_album_for_owner(request, code)
-    photo = _get_photo(album, photo_code)
-    version = _get_version(photo, version_code)
+    photo, version = _owned_version(request, code, photo_code, version_code)
     if version.restoration.cancel():
         messages.success(request, "The restoration was cancelled.")
     else:
@@ -394,9 +394,7 @@ def version_cancel(request: HttpRequest, code: str, photo_code: str, version_cod
 
 @require_POST
 def version_retry(request: HttpRequest, code: str, photo_code: str, version_code: str):
-    album = _get_album_for_owner(request, code)
-    photo = _get_photo(album, photo_code)
-    version = _get_version(photo, version_code)
+    photo, version = _owned_version(request, code, photo_code, version_code)
     restoration = version.restoration
     if restoration.provider == Restoration.Provider.PICWISH:
         try:

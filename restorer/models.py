@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.utils import timezone
 from restorer import imaging
 from restorer.ids import new_code
 from restorer.providers.base import MODEL_TYPES, RESTORATION_TYPES, RestoreOptions
+from restorer.storage import delete_stored, random_name
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +33,8 @@ class QuotaExceeded(Exception):
         self.message = message
 
 
-def _stored_name(folder: str, extension: str, suffix: str = "") -> str:
-    token = uuid.uuid4().hex
-    return f"restorations/{folder}/{token[:2]}/{token}{suffix}.{extension}"
-
-
-def delete_stored(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:
-            log.exception("could not delete stored file %s", name)
+def _stored_name(folder: str, extension: str) -> str:
+    return random_name(f"restorations/{folder}", extension)
 
 
 class RestorationQuerySet(models.QuerySet):

@@ -18,21 +18,7 @@
   // ---- Before/after slider ---------------------------------------------------
   function activateSlider() {
     if (compare.classList.contains("slider") || !compare.querySelector(".after img")) return;
-    compare.classList.add("slider");
-    const range = document.createElement("input");
-    range.type = "range";
-    range.min = "0";
-    range.max = "100";
-    range.value = "50";
-    range.className = "compare-range";
-    range.setAttribute("aria-label", "Move to compare the original (left) and the restored photo (right)");
-    const handle = document.createElement("span");
-    handle.className = "compare-handle";
-    handle.setAttribute("aria-hidden", "true");
-    compare.append(range, handle);
-    const update = () => compare.style.setProperty("--split", range.value + "%");
-    range.addEventListener("input", update);
-    update();
+    window.Compare.slider(compare);
   }
   activateSlider();
 

@@ -14,24 +14,6 @@
   let current = -1;
   let opener = null;
 
-  function slider() {
-    let range = figure.querySelector(".compare-range");
-    if (!range) {
-      range = document.createElement("input");
-      range.type = "range";
-      range.min = "0";
-      range.max = "100";
-      range.className = "compare-range";
-      range.setAttribute("aria-label", "Move to compare the original and the restored photo");
-      const handle = document.createElement("span");
-      handle.className = "compare-handle";
-      figure.append(range, handle);
-      range.addEventListener("input", () => figure.style.setProperty("--split", range.value + "%"));
-    }
-    range.value = "50";
-    figure.style.setProperty("--split", "50%");
-  }
-
   function show(index) {
     current = (index + links.length) % links.length;
     const link = links[current];
@@ -44,8 +26,8 @@
       after.alt = "Restored";
       after.src = link.dataset.display;
       afterPane.prepend(after);
-      figure.classList.add("slider", "has-after");
-      slider();
+      figure.classList.add("has-after");
+      window.Compare.slider(figure);
     } else {
       beforeImg.src = link.dataset.display;
     }
