@@ -1,11 +1,12 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from albums.models import Album, Photo
+from albums.models import Album, AlbumMember, Photo, ShareLink, Version
 from restorer.files import serve_file
 
 
@@ -33,6 +34,49 @@ class AlbumAdmin(admin.ModelAdmin):
     @admin.display(description="Originals", ordering="_bytes")
     def storage(self, album: Album) -> str:
         return f"{(album._bytes or 0) / (1024 * 1024):.1f} MB"
+
+
+class VersionInline(admin.TabularInline):
+    model = Version
+    extra = 0
+    fields = ["code", "restoration", "state", "created_at"]
+    readonly_fields = fields
+    can_delete = True
+    show_change_link = False
+
+    @admin.display(description="State")
+    def state(self, version: Version) -> str:
+        return version.restoration.get_state_display()
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "album", "expires_at", "revoked_at", "view_count", "last_viewed_at"]
+    list_filter = ["allow_download", "created_at", "revoked_at"]
+    search_fields = ["label", "code", "album__title", "album__owner__username"]
+    readonly_fields = ["code", "album", "token_hash", "created_at", "view_count", "last_viewed_at"]
+    fields = [*readonly_fields, "label", "allow_download", "expires_at", "revoked_at"]
+    list_select_related = ["album"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a link's token is shown only to the owner who makes it
+
+    @admin.action(description="Revoke the selected links")
+    def revoke(self, request, queryset):
+        revoked = sum(link.revoke() for link in queryset)
+        self.message_user(request, f"{revoked} link(s) revoked.")
+
+
+@admin.register(AlbumMember)
+class AlbumMemberAdmin(admin.ModelAdmin):
+    list_display = ["user", "album", "added_at"]
+    search_fields = ["user__username", "user__email", "album__title"]
+    raw_id_fields = ["user", "album"]
+    list_select_related = ["user", "album"]
 
 
 @admin.register(Photo)
@@ -77,7 +121,8 @@ class PhotoAdmin(admin.ModelAdmin):
         "display_width",
         "display_height",
     ]
-    raw_id_fields = ["album"]
+    raw_id_fields = ["album", "chosen_version", "latest_version"]
+    inlines = [VersionInline]
     list_select_related = ["album__owner"]
     date_hierarchy = "uploaded_at"
     list_per_page = 50
@@ -95,8 +140,6 @@ class PhotoAdmin(admin.ModelAdmin):
     def thumbnail_view(self, request, pk: int):
         photo = get_object_or_404(Photo, pk=pk)
         if not self.has_view_permission(request, photo):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         return serve_file(photo.thumbnail, "image/jpeg")
 

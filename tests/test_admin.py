@@ -93,3 +93,24 @@ def test_the_user_list_counts_paid_tasks(staff_client, alice):
     assert "Paid this month" in page
     row = page[page.index(">alice<") :]
     assert '<td class="field-paid_this_month">2</td>' in row
+
+
+def test_share_links_and_members_in_the_admin(staff_client, album, bob):
+    from albums.models import AlbumMember, ShareLink
+
+    link, token = ShareLink.create(album, label="for grandma")
+    AlbumMember.objects.create(album=album, user=bob)
+    listing = staff_client.get("/admin/albums/sharelink/")
+    assert b"for grandma" in listing.content and token.encode() not in listing.content
+    assert staff_client.get("/admin/albums/albummember/").status_code == 200
+    staff_client.post(
+        "/admin/albums/sharelink/", {"action": "revoke", "_selected_action": [link.pk]}
+    )
+    link.refresh_from_db()
+    assert link.is_revoked
+
+
+def test_a_photo_lists_its_versions_in_the_admin(staff_client, photo):
+    response = staff_client.get(f"/admin/albums/photo/{photo.pk}/change/")
+    assert response.status_code == 200
+    assert b"Versions" in response.content
