@@ -1,0 +1,49 @@
+"""Face protection: areas where only unmistakable defects are repaired.
+
+OpenCV's Haar cascades are used when the installed OpenCV ships them (`cv2.data.haarcascades`).
+The opencv-contrib-python-headless 5.0 wheel ships none (its `cv2/data` folder holds no XML),
+and FaceDetectorYN needs a model file that would have to be downloaded, which the engine never
+does. Without a cascade this module finds no faces, and the damage detector's own tests
+(compact specks only on quiet surroundings, short lines only on quiet surroundings) are what
+keep eyes, catch-lights and teeth intact.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import cv2
+import numpy as np
+
+CASCADE_NAME = "haarcascade_frontalface_default.xml"
+
+
+@functools.lru_cache(maxsize=1)
+def _cascade():
+    folder = getattr(getattr(cv2, "data", None), "haarcascades", "") or ""
+    path = os.path.join(folder, CASCADE_NAME)
+    if not os.path.isfile(path):
+        return None
+    c = cv2.CascadeClassifier(path)
+    return None if c.empty() else c
+
+
+def available() -> bool:
+    return _cascade() is not None
+
+
+def face_mask(gray: np.ndarray) -> np.ndarray | None:
+    """uint8 mask (255 = face, a little enlarged) for a uint8 grey preview, or None."""
+    cascade = _cascade()
+    if cascade is None:
+        return None
+    side = min(gray.shape)
+    faces = cascade.detectMultiScale(gray, 1.1, 5, minSize=(max(16, side // 20),) * 2)
+    if len(faces) == 0:
+        return None
+    mask = np.zeros(gray.shape, np.uint8)
+    for x, y, w, h in faces:
+        cx, cy = x + w / 2, y + h / 2
+        cv2.ellipse(mask, (int(cx), int(cy)), (int(w * 0.6), int(h * 0.75)), 0, 0, 360, 255, -1)
+    return mask

@@ -1,0 +1,345 @@
+"""`restore`: the embedded restoration engine's one entry point."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from . import analysis, damage, enhance, faces
+
+MAX_PIXELS = 100_000_000
+SINGLE_TILE_PIXELS = 6_000_000
+TILE = 1536
+RESTORATION_TYPES = (0, 1, 2)
+MODEL_TYPES = (1, 2, 3)
+
+
+@dataclass
+class EngineResult:
+    """What `restore` returns. `notes` are short sentences for the photo's owner."""
+
+    image: np.ndarray  # uint8 RGB
+    colorized: bool = False
+    upscaled: bool = False
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _validate(image, restoration_type, model_type, change_color, colorizer, progress, max_side):
+    if not isinstance(image, np.ndarray):
+        raise ValueError(f"image must be a numpy array, not {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise ValueError(f"image must be uint8, not {image.dtype}")
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"image must be H x W x 3 (RGB), not shape {image.shape}")
+    h, w = image.shape[:2]
+    if h < 8 or w < 8:
+        raise ValueError(f"image is too small ({w} x {h}); it must be at least 8 x 8 pixels")
+    if h * w > MAX_PIXELS:
+        raise ValueError(f"image has {h * w} pixels; the engine accepts at most {MAX_PIXELS}")
+    for name, value, allowed in (
+        ("restoration_type", restoration_type, RESTORATION_TYPES),
+        ("model_type", model_type, MODEL_TYPES),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be an integer in {allowed}, not {value!r}")
+        if int(value) not in allowed:
+            raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
+    if not isinstance(change_color, (bool, np.bool_)) and change_color not in (0, 1):
+        raise ValueError(f"change_color must be True or False, not {change_color!r}")
+    if colorizer is not None and not callable(getattr(colorizer, "predict_ab", None)):
+        raise ValueError("colorizer must come from restorer.engine.colorize.load_colorizer")
+    if progress is not None and not callable(progress):
+        raise ValueError("progress must be a callable taking an int percentage")
+    if isinstance(max_side, bool) or not isinstance(max_side, (int, np.integer)) or max_side < 16:
+        raise ValueError(f"max_side must be an integer of at least 16, not {max_side!r}")
+
+
+def _tiles(h: int, w: int):
+    """(core box, box with margin) pairs covering the photo."""
+    if h * w <= SINGLE_TILE_PIXELS:
+        yield (0, h, 0, w), (0, h, 0, w)
+        return
+    margin = 64
+    for y0 in range(0, h, TILE):
+        for x0 in range(0, w, TILE):
+            y1, x1 = min(h, y0 + TILE), min(w, x0 + TILE)
+            yield (
+                (y0, y1, x0, x1),
+                (
+                    max(0, y0 - margin),
+                    min(h, y1 + margin),
+                    max(0, x0 - margin),
+                    min(w, x1 + margin),
+                ),
+            )
+
+
+def _resize_float(small: np.ndarray, box, scale: float) -> np.ndarray:
+    """Crop and enlarge a preview-sized float map to a full-size box."""
+    y0, y1, x0, x1 = box
+    ys = ((np.arange(y0, y1) + 0.5) * scale - 0.5).astype(np.float32)
+    xs = ((np.arange(x0, x1) + 0.5) * scale - 0.5).astype(np.float32)
+    mx, my = np.meshgrid(xs, ys)
+    return cv2.remap(
+        small.astype(np.float32), mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def _resize_mask(small: np.ndarray, box, full_hw, scale: float) -> np.ndarray:
+    """Crop and enlarge a preview-sized bool mask to a full-size box (uint8 0/255)."""
+    y0, y1, x0, x1 = box
+    ph, pw = small.shape
+    sy0, sy1 = int(np.floor(y0 * scale)), min(ph, int(np.ceil(y1 * scale)) + 1)
+    sx0, sx1 = int(np.floor(x0 * scale)), min(pw, int(np.ceil(x1 * scale)) + 1)
+    crop = small[sy0:sy1, sx0:sx1].astype(np.float32)
+    if crop.size == 0:
+        return np.zeros((y1 - y0, x1 - x0), np.uint8)
+    # map full-size pixel centres to preview coordinates
+    ys = ((np.arange(y0, y1) + 0.5) * scale - 0.5 - sy0).astype(np.float32)
+    xs = ((np.arange(x0, x1) + 0.5) * scale - 0.5 - sx0).astype(np.float32)
+    mx, my = np.meshgrid(xs, ys)
+    up = cv2.remap(crop, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return (up > 0.5).astype(np.uint8) * 255
+
+
+def _lift_stains(rgb: np.ndarray, plan, stain: np.ndarray, scale: float) -> np.ndarray:
+    """Undo a stain's darkening on a toned black-and-white print.
+
+    The darkening is proportional to how far the colour leaves the print's toning, at the
+    rate learnt for this photo (see analysis._find_stains); colour is rebuilt later anyway.
+    """
+    f = rgb.astype(np.float32)
+    coefs = plan.tone_affine
+    grey = f @ analysis.LUMA
+    off = np.linalg.norm(f - (grey[..., None] * coefs[:, 0] + coefs[:, 1]), axis=2)
+    off = cv2.GaussianBlur(off, (0, 0), 1.5 * max(1.0, scale))
+    gain = 1.0 + plan.stain_alpha * off * stain
+    return np.clip(f * gain[..., None] + 0.5, 0, 255).astype(np.uint8)
+
+
+def _restore_tile(
+    rgb: np.ndarray,
+    plan: analysis.Plan,
+    restoration_type: int,
+    model_type: int,
+    change_color: bool,
+    damage_scale: float,
+    extra_mask: np.ndarray | None,
+    protect: np.ndarray | None,
+    stain: np.ndarray | None = None,
+) -> tuple[np.ndarray, damage.DamageCounts]:
+    if stain is not None:
+        rgb = _lift_stains(rgb, plan, stain, damage_scale)
+    toned = analysis.apply_luts(rgb, plan.luts)
+    if plan.monochrome:
+        y = analysis.luma_u8(toned)
+        ycc = None
+    else:
+        ycc = cv2.cvtColor(toned, cv2.COLOR_RGB2YCrCb)
+        if plan.luma_luts is not None:
+            balanced = analysis.apply_luts(rgb, plan.luma_luts)
+            ycc[..., 0] = analysis.luma_u8(balanced)
+        y = np.ascontiguousarray(ycc[..., 0])
+
+    sigma = plan.noise_sigma
+    y = enhance.denoise_luma(y, sigma, 1.0 if model_type != 2 else 1.1)
+
+    mask, counts = damage.detect(y, restoration_type, sigma * 0.35, damage_scale, protect)
+    if extra_mask is not None:
+        mask = np.maximum(mask, extra_mask)
+    if ycc is not None:
+        ycc[..., 0] = y
+        ycc = damage.inpaint(ycc, mask)
+        y = np.ascontiguousarray(ycc[..., 0])
+    else:
+        y = damage.inpaint(y, mask)
+
+    # sharpening and local contrast by model
+    if model_type == 2:
+        yf = enhance.local_contrast(y, clip=1.8, mix=0.5)
+        yf = enhance.unsharp(yf, 0.8, 1.2, threshold=max(1.0, 0.3 * sigma))
+    else:
+        # realistic: sharpen back only what grain removal softened, so a clean photo that
+        # needed no grain removal gets no sharpening either
+        amount = 0.5 * float(np.clip((sigma - 2.0) / 2.0, 0.0, 1.0))
+        yf = enhance.unsharp(y.astype(np.float32), amount, 1.0, threshold=max(1.0, 0.3 * sigma))
+    y = np.clip(yf + 0.5, 0, 255).astype(np.uint8)
+
+    if plan.monochrome:
+        if change_color:
+            return cv2.cvtColor(y, cv2.COLOR_GRAY2RGB), counts
+        # keep the print's toning, strongest in the mid-tones as on real prints
+        yf = y.astype(np.float32)
+        wgt = 4.0 * yf * (255.0 - yf) / (255.0 * 255.0)
+        out = np.empty((*y.shape, 3), np.uint8)
+        out[..., 0] = y
+        out[..., 1] = np.clip(128.0 + plan.tint[0] * wgt + 0.5, 0, 255).astype(np.uint8)
+        out[..., 2] = np.clip(128.0 + plan.tint[1] * wgt + 0.5, 0, 255).astype(np.uint8)
+        return cv2.cvtColor(out, cv2.COLOR_YCrCb2RGB), counts
+
+    sat = min(1.5, plan.saturation * (1.08 if model_type == 2 else 1.0))
+    for c in (1, 2):
+        ch = enhance.smooth_chroma(ycc[..., c].astype(np.float32), sigma)
+        if sat != 1.0:
+            ch = (ch - 128.0) * sat + 128.0
+        ycc[..., c] = np.clip(ch + 0.5, 0, 255).astype(np.uint8)
+    ycc[..., 0] = y
+    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB), counts
+
+
+def _colorize_in_strips(out: np.ndarray, preview_l: np.ndarray, colorizer) -> None:
+    """Colorize `out` in place; the model sees a preview, colour is spread to full size."""
+    ab_small = colorizer.predict_ab(preview_l)
+    h, w = out.shape[:2]
+    ph, pw = ab_small.shape[:2]
+    sx, sy = pw / w, ph / h
+    xs = ((np.arange(w) + 0.5) * sx - 0.5).astype(np.float32)
+    for y0 in range(0, h, 512):
+        y1 = min(h, y0 + 512)
+        ys = ((np.arange(y0, y1) + 0.5) * sy - 0.5).astype(np.float32)
+        mx, my = np.meshgrid(xs, ys)
+        ab = cv2.remap(ab_small, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        lab = cv2.cvtColor(out[y0:y1].astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+        lab[..., 1:] = ab
+        rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+        out[y0:y1] = np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def restore(
+    image: np.ndarray,
+    restoration_type: int = 0,
+    model_type: int = 1,
+    change_color: bool = False,
+    colorizer=None,
+    progress: Callable[[int], None] | None = None,
+    max_side: int = 2048,
+) -> EngineResult:
+    """Restore a scanned old photo (uint8 RGB, H x W x 3, EXIF-oriented, no alpha).
+
+    The options mean what they mean at PicWish (see the package docstring). `progress`, if
+    given, is called with whole percentages from 0 to 100, in order. Photos up to
+    MAX_PIXELS are restored in tiles, so memory stays bounded; Ultra HD (model_type 3)
+    enlarges up to x2 but never beyond `max_side` on the longest side, and never shrinks.
+    Raises ValueError for a bad array or bad options.
+    """
+    _validate(image, restoration_type, model_type, change_color, colorizer, progress, max_side)
+    restoration_type, model_type = int(restoration_type), int(model_type)
+    change_color = bool(change_color)
+    if restoration_type == 0:
+        model_type = 1  # as at PicWish, light restoration has no model choice
+
+    def report(p: int) -> None:
+        if progress is not None:
+            progress(int(p))
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    report(0)
+    image = np.ascontiguousarray(image)
+    h, w = image.shape[:2]
+    plan, preview = analysis.plan(image, restoration_type, change_color)
+    face = faces.face_mask(analysis.luma_u8(preview)) if restoration_type >= 1 else None
+    timings["analyse"] = time.perf_counter() - t0
+    report(10)
+
+    t1 = time.perf_counter()
+    out = np.empty_like(image)
+    damage_scale = max(h, w) / 1024.0
+    total = damage.DamageCounts()
+    boxes = list(_tiles(h, w))
+    for i, (core, outer) in enumerate(boxes):
+        y0, y1, x0, x1 = outer
+        extra = None
+        if plan.corner_mask is not None:
+            extra = _resize_mask(plan.corner_mask, outer, (h, w), plan.preview_scale)
+            if not extra.any():
+                extra = None
+        stain = None
+        if plan.stain_mask is not None:
+            stain = _resize_float(plan.stain_mask, outer, plan.preview_scale)
+        protect = None
+        if face is not None:
+            protect = _resize_mask(face > 0, outer, (h, w), plan.preview_scale)
+        res, counts = _restore_tile(
+            image[y0:y1, x0:x1],
+            plan,
+            restoration_type,
+            model_type,
+            change_color,
+            damage_scale,
+            extra,
+            protect,
+            stain,
+        )
+        total.add(counts)
+        cy0, cy1, cx0, cx1 = core
+        out[cy0:cy1, cx0:cx1] = res[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+        report(10 + int(75 * (i + 1) / len(boxes)))
+    timings["restore"] = time.perf_counter() - t1
+
+    notes: list[str] = []
+    colorized = False
+    if plan.monochrome and change_color:
+        if colorizer is not None:
+            t2 = time.perf_counter()
+            preview_rgb, _ = analysis.make_preview(out)
+            lab = cv2.cvtColor(preview_rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+            _colorize_in_strips(out, np.ascontiguousarray(lab[..., 0]), colorizer)
+            colorized = True
+            timings["colorize"] = time.perf_counter() - t2
+        else:
+            notes.append(
+                "This is a black-and-white photo; it was not colorized because no colorization "
+                "model is configured."
+            )
+    report(90)
+
+    upscaled = False
+    if model_type == 3:
+        factor = min(2.0, max_side / max(h, w))
+        if factor > 1.01:
+            t3 = time.perf_counter()
+            out = enhance.upscale(out, factor)
+            upscaled = True
+            timings["upscale"] = time.perf_counter() - t3
+            notes.append(f"The photo was enlarged to {out.shape[1]} x {out.shape[0]} pixels.")
+        else:
+            notes.append(
+                f"The photo was not enlarged: it is already {max(h, w)} pixels on its longest "
+                f"side and the limit is {max_side}."
+            )
+
+    notes[:0] = _describe(plan, total, change_color, colorized)
+    timings["total"] = time.perf_counter() - t0
+    report(100)
+    return EngineResult(out, colorized, upscaled, notes, timings)
+
+
+def _describe(plan, counts, change_color, colorized) -> list[str]:
+    notes = []
+    if plan.tone_gain > 1.05:
+        notes.append("Faded tones were restored.")
+    if not plan.monochrome and plan.cast_strength > 0:
+        notes.append("A colour cast was removed.")
+    if plan.saturation > 1.05 and change_color:
+        notes.append("Faded colours were brought back.")
+    if plan.monochrome and change_color and not colorized:
+        notes.append("The yellowed toning was removed to leave a neutral black-and-white print.")
+    if colorized:
+        notes.append("The black-and-white photo was colorized.")
+    if plan.noise_sigma >= 2.0:
+        notes.append("Film grain was reduced.")
+    if counts.specks:
+        notes.append(f"{counts.specks} specks of dust were removed.")
+    if counts.lines:
+        notes.append(f"{counts.lines} scratches, creases or cracks were repaired.")
+    if plan.corner_mask is not None:
+        notes.append("A missing corner was filled in.")
+    if plan.stain_mask is not None:
+        notes.append("Stains were lightened.")
+    return notes

@@ -1,0 +1,142 @@
+"""Each kind of damage, at the restoration type that covers it; content is not damage."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from restorer.engine import damage, restore, synth
+from restorer.engine.metrics import psnr
+
+SIZE = (160, 160)
+
+
+def _draw(img, paths, width, value):
+    out = img.copy()
+    mask = np.zeros(img.shape[:2], np.uint8)
+    for pts in paths:
+        p = np.round(np.asarray(pts) * 16).astype(np.int32)
+        cv2.polylines(out, [p], False, value, width, cv2.LINE_AA, 4)
+        cv2.polylines(mask, [p], False, 255, width, cv2.LINE_AA, 4)
+    return out, mask > 64
+
+
+def _smooth_picture(seed=2):
+    """A landscape without fine texture in most of the frame, like sky and meadow."""
+    return synth.make_clean("landscape", SIZE, seed=seed)
+
+
+def test_dust_specks_are_removed_by_light_restoration():
+    clean = _smooth_picture()
+    rng = np.random.default_rng(1)
+    dusty = clean.copy()
+    specks = []
+    for _ in range(25):
+        # on the sky, where dust shows most
+        x, y = int(rng.integers(5, 155)), int(rng.integers(4, 28))
+        value = (250, 250, 245) if rng.random() < 0.7 else (15, 15, 15)
+        cv2.circle(dusty, (x, y), int(rng.integers(1, 3)), value, -1)
+        specks.append((y, x))
+    result = restore(dusty, restoration_type=0)
+    y_clean = cv2.cvtColor(clean, cv2.COLOR_RGB2GRAY).astype(int)
+    y_out = cv2.cvtColor(result.image, cv2.COLOR_RGB2GRAY).astype(int)
+    gone = [abs(y_out[p] - y_clean[p]) < 30 for p in specks]
+    assert np.mean(gone) >= 0.6, np.mean(gone)
+    assert any("dust" in n for n in result.notes)
+
+
+def test_scratches_are_left_by_light_and_repaired_by_medium():
+    clean = _smooth_picture(4)
+    paths = [[(10, 5), (60, 80), (100, 155)], [(150, 20), (90, 70), (20, 120)]]
+    scratched, m = _draw(clean, paths, 1, (248, 246, 240))
+    light = restore(scratched, restoration_type=0).image
+    medium = restore(scratched, restoration_type=1)
+    before = psnr(scratched, clean, m)
+    assert psnr(light, clean, m) < before + 6
+    assert psnr(medium.image, clean, m) > before + 8
+    assert any("scratches" in n for n in medium.notes)
+
+
+def test_cracks_are_repaired_by_severe_restoration():
+    clean = _smooth_picture(6)
+    rng = np.random.default_rng(3)
+    paths = synth._crack_paths(rng, 160, 160, (80.0, 80.0))
+    cracked, m = _draw(clean, paths, 1, (245, 243, 235))
+    result = restore(cracked, restoration_type=2)
+    assert psnr(result.image, clean, m) > psnr(cracked, clean, m) + 6
+
+
+def test_a_missing_corner_is_filled_by_severe_restoration_only():
+    clean = _smooth_picture(8)
+    torn = clean.copy()
+    tri = np.array([[0, 0], [45, 0], [30, 12], [12, 28], [0, 40]], np.int32)
+    cv2.fillPoly(torn, [tri], (247, 247, 244))
+    m = np.zeros(SIZE, np.uint8)
+    cv2.fillPoly(m, [tri], 255)
+    m = m > 0
+    medium = restore(torn, restoration_type=1).image
+    severe = restore(torn, restoration_type=2)
+    assert psnr(medium, clean, m) < psnr(torn, clean, m) + 3
+    assert psnr(severe.image, clean, m) > psnr(torn, clean, m) + 6
+    assert any("corner" in n for n in severe.notes)
+
+
+def test_a_white_border_round_the_print_is_not_a_missing_corner():
+    clean = _smooth_picture(8)
+    framed = cv2.copyMakeBorder(
+        clean[8:-8, 8:-8], 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=(247, 247, 244)
+    )
+    result = restore(framed, restoration_type=2)
+    assert not any("corner" in n for n in result.notes)
+    assert np.abs(result.image[:8].astype(int) - framed[:8].astype(int)).mean() < 6
+
+
+def test_stains_on_a_black_and_white_print_are_lightened():
+    case = synth.make_case(31, kind="face", level="severe", size=(256, 256), monochrome=True)
+    clean = case.clean
+    # only a stain: a brown blot, darker in blue than in red
+    yy, xx = np.mgrid[0:256, 0:256]
+    # on the background beside the head, where the print's tone runs on across its edge
+    blot = (((yy - 60) ** 2 + (xx - 40) ** 2) < 30**2).astype(np.float32)
+    blot = cv2.GaussianBlur(blot, (0, 0), 3)
+    factor = 1 - blot[..., None] * np.array([0.12, 0.22, 0.38], np.float32)
+    sepia = clean.astype(np.float32) * np.array([1.0, 0.92, 0.76], np.float32)
+    stained = np.clip(sepia * factor, 0, 255).astype(np.uint8)
+    m = blot > 0.5
+    result = restore(stained, restoration_type=2)
+    assert any("Stains" in n for n in result.notes)
+    assert (
+        psnr(result.image, clean, m)
+        > psnr(restore(stained, restoration_type=1).image, clean, m) + 2
+    )
+
+
+@pytest.mark.parametrize("kind", synth.KINDS)
+def test_picture_content_is_not_taken_for_damage(clean_pictures, kind):
+    """Eyes, catch-lights, teeth, hair, fabric, letters and window frames stay untouched."""
+    y = cv2.cvtColor(clean_pictures[kind], cv2.COLOR_RGB2GRAY)
+    mask, counts = damage.detect(y, 2, 1.0, 1.0)
+    assert np.count_nonzero(mask) / mask.size < 0.01, counts
+
+
+def test_a_portrait_keeps_its_eyes_teeth_and_catch_lights():
+    clean = synth.make_clean("face", (256, 256), seed=5)
+    aged = np.clip(clean.astype(np.float32) * 0.8 + 30, 0, 255).astype(np.uint8)
+    result = restore(aged, restoration_type=2).image
+    y_clean = cv2.cvtColor(clean, cv2.COLOR_RGB2GRAY).astype(int)
+    y_out = cv2.cvtColor(result, cv2.COLOR_RGB2GRAY).astype(int)
+    # the finest details: catch-lights, pupils, gaps between teeth, eyelids
+    detail = np.abs(y_clean - cv2.medianBlur(y_clean.astype(np.uint8), 5)) > 40
+    assert detail.sum() > 30
+    assert np.abs(y_out[detail] - y_clean[detail]).mean() < 20
+
+
+def test_damage_detection_finds_most_of_the_synthetic_damage():
+    case = synth.make_case(12, kind="landscape", level="medium", size=(256, 256))
+    y = cv2.cvtColor(case.degraded, cv2.COLOR_RGB2GRAY)
+    mask, _ = damage.detect(cv2.fastNlMeansDenoising(y, None, 8, 5, 11), 1, 2.0, 1.0)
+    found = mask > 0
+    recall = found[case.mask].mean()
+    precision = case.mask[found].mean()
+    assert recall > 0.4 and precision > 0.4, (recall, precision)
