@@ -194,3 +194,26 @@ def test_the_quota_is_explained_when_an_upload_cannot_be_restored(settings, alic
     assert "code" in entry  # the photo is kept ...
     assert entry["notice"].startswith("You have used all 1 restorations of")  # ... not restored
     assert entry["state"] == "stored"
+
+
+def test_the_page_says_plainly_when_a_photo_was_not_colorized(local, alice_client, album):
+    from PIL import Image
+
+    from tests.images import encode
+
+    grey = Image.new("L", (240, 180), 120)
+    grey.paste(200, (40, 40, 120, 120))
+    alice_client.post(
+        f"/albums/{album.code}/upload/",
+        {"photos": [SimpleUploadedFile("grey.png", encode(grey, "PNG"))]},
+    )
+    photo = album.photos.get()
+    alice_client.post(
+        f"{photo.get_absolute_url()}restore/",
+        {"restoration_type": "1", "model_type": "1", "change_color": "on"},
+    )
+    photo.refresh_from_db()
+    restoration = run(photo.latest_version)
+    assert restoration.state == State.DONE
+    page = alice_client.get(photo.get_absolute_url()).content.decode()
+    assert "not colorized" in page.lower()
