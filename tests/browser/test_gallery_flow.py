@@ -113,7 +113,7 @@ PAGES = {
 
 @pytest.mark.parametrize("size_name, viewport", [("phone", PHONE), ("desktop", DESKTOP)])
 def test_every_page_fits_phones_and_desktops(
-    browser, live_server, alice, password, size_name, viewport
+    browser, live_server, alice, bob, password, size_name, viewport
 ):
     context = browser.new_context(viewport=viewport, base_url=live_server.url)
     page = context.new_page()
@@ -144,6 +144,17 @@ def test_every_page_fits_phones_and_desktops(
     check("album-edit", f"/albums/{album.code}/edit/")
     check("album-delete", f"/albums/{album.code}/delete/")
     check("photo-delete", f"{photo.get_absolute_url()}delete/")
+    from albums.models import AlbumMember, ShareLink
+
+    link, token = ShareLink.create(album, label="For the cousins", password="")
+    ShareLink.create(album, label="Old link")[0].revoke()
+    check("share", f"/albums/{album.code}/share/")
+    check("shared", "/shared/")
+    check("share-visitor", f"/s/{token}/")
+    check("share-visitor-photo", f"/s/{token}/photos/{photo.code}/")
+    other = Album.objects.create(owner=bob, title="Bob's wedding photos")
+    AlbumMember.objects.create(album=other, user=alice)
+    check("albums-with-shared", "/")
     check("profile", "/accounts/profile/")
     check("password-change", "/accounts/password/change/")
     check("not-found", "/albums/nope/")
