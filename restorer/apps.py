@@ -15,6 +15,6 @@ class RestorerConfig(AppConfig):
         # follows ours, so a larger configured limit is not undercut by it.
         Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
 
-        from restorer import signals
+        from restorer import checks, signals  # noqa: F401 (checks register themselves)
 
         signals.connect_post_migrate(self)

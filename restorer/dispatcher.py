@@ -35,6 +35,7 @@ from django.core.files.storage import default_storage
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from restorer.logs import job_context
 from restorer.models import Lease, ProviderHold, Restoration, delete_stored, enqueue
 from restorer.providers.errors import (
     CreateOutcomeUnknown,
@@ -136,11 +137,13 @@ class Dispatcher:
             now = timezone.now()
             job = self._next_poll(now)
             if job is not None:
-                self.poll(job)
+                with job_context(job):
+                    self.poll(job)
                 continue
             job = Restoration.objects.submittable(now).order_by("created_at", "pk").first()
             if job is not None:
-                self.submit(job)
+                with job_context(job):
+                    self.submit(job)
                 continue
             wait = self._seconds_to_next_event(now)
             if wait is None:

@@ -164,6 +164,48 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# S3-compatible object storage instead of MEDIA_ROOT when S3_BUCKET is set. The bucket
+# stays private: no ACLs are sent, and a browser gets a presigned URL that lives
+# S3_URL_EXPIRY seconds, only after the same access check as for local files
+# (restorer.files.serve_file). Static files stay on whitenoise either way.
+S3_BUCKET = envstr("S3_BUCKET", "")
+S3_ENDPOINT_URL = envstr("S3_ENDPOINT_URL", "")
+S3_REGION = envstr("S3_REGION", "us-east-1")
+S3_LOCATION = envstr("S3_LOCATION", "").strip("/")
+S3_URL_EXPIRY = envint("S3_URL_EXPIRY", 300, minimum=10, maximum=3600)
+S3_ADDRESSING_STYLE = envchoice("S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual"))
+if S3_ENDPOINT_URL and urlsplit(S3_ENDPOINT_URL).scheme not in ("http", "https"):
+    raise ImproperlyConfigured(
+        f"Environment variable S3_ENDPOINT_URL={S3_ENDPOINT_URL!r} is invalid: expected an "
+        "http(s) URL such as https://s3.eu-central-1.amazonaws.com."
+    )
+if S3_BUCKET:
+    from botocore.config import Config as _BotoConfig
+
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "region_name": S3_REGION,
+            # Empty: boto3's own chain (AWS_* variables, an instance role, ~/.aws).
+            "access_key": envstr("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": envstr("S3_SECRET_ACCESS_KEY", "") or None,
+            "location": S3_LOCATION,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": S3_URL_EXPIRY,
+            "file_overwrite": False,
+            "client_config": _BotoConfig(
+                signature_version="s3v4",
+                s3={"addressing_style": S3_ADDRESSING_STYLE},
+                connect_timeout=5,
+                read_timeout=60,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        },
+    }
+
 # Uploads.
 MAX_UPLOAD_SIZE = envsize("MAX_UPLOAD_SIZE", 50 * 1024 * 1024, minimum=1024)
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 100_000_000, minimum=1_000_000)
@@ -215,11 +257,46 @@ Q_CLUSTER = {
     "catch_up": False,
 }
 
+# Redis, when REDIS_URL is set: django-q2's queue and Django's cache. Without it the
+# queue lives in the database and the cache in files under DATA_DIR, which every
+# process of this machine shares (the workers' heartbeats are read from it).
+REDIS_URL = envstr("REDIS_URL", "")
+if REDIS_URL:
+    if urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+        raise ImproperlyConfigured(
+            f"Environment variable REDIS_URL={REDIS_URL!r} is invalid: expected a URL such as "
+            "redis://127.0.0.1:6379/0."
+        )
+    del Q_CLUSTER["orm"]
+    Q_CLUSTER["redis"] = REDIS_URL
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "restorer",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+
+# How many machines run this site's web servers and workers together. More than one
+# needs a shared database (PostgreSQL) and shared storage (S3); see restorer/checks.py.
+MACHINES = envint("MACHINES", 1, minimum=1)
+
 # Security headers; production values are described in README.md.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", _site.scheme == "https")
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", _site.scheme == "https")
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+# Load balancers probe the health endpoint over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if envbool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -232,19 +309,40 @@ if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         f"Environment variable LOG_LEVEL={LOG_LEVEL!r} is invalid: expected DEBUG, INFO, "
         "WARNING, ERROR or CRITICAL."
     )
+# One line per event on standard output (tracebacks folded into it), with the job and
+# photo on every line logged while a restoration is being worked on (restorer/logs.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "filters": {"job": {"()": "restorer.logs.JobFilter"}},
+    "formatters": {"line": {"()": "restorer.logs.OneLineFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+            "filters": ["job"],
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-q2 adds a handler of its own unless it finds one.
+        "django-q": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+    },
 }
 
-# `manage.py up`: the web server (gunicorn) and the worker, together.
+# The web server, gunicorn: started by `manage.py up`, or on its own with
+# `gunicorn -c python:restorer.gunicorn_config restorer.wsgi`.
 BIND = envstr("BIND", "127.0.0.1:8000")
 WEB_WORKERS = envint("WEB_WORKERS", 2, minimum=1)
 WEB_TIMEOUT = envint("WEB_TIMEOUT", 120, minimum=5)
+WEB_GRACEFUL_TIMEOUT = envint("WEB_GRACEFUL_TIMEOUT", 30, minimum=1)
+WEB_KEEPALIVE = envint("WEB_KEEPALIVE", 5, minimum=1)
+WEB_THREADS = envint("WEB_THREADS", 1, minimum=1)
+WEB_MAX_REQUESTS = envint("WEB_MAX_REQUESTS", 1000, minimum=0)
+# Addresses of the reverse proxies whose X-Forwarded-* headers gunicorn believes.
+WEB_FORWARDED_ALLOW_IPS = envstr("WEB_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Restoration: PicWish when a key is set, else the embedded engine.
 PICWISH_API_KEY = envstr("PICWISH_API_KEY", "")

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from restorer import clients, imaging
 from restorer.dispatcher import LEASE_NAME, Dispatcher, has_work
+from restorer.logs import job_context
 from restorer.models import Lease, Restoration, delete_stored, enqueue
 from restorer.providers.errors import ProviderError, ResultExpired
 from restorer.providers.local import restore_picture
@@ -34,6 +35,11 @@ def prepare(pk: int) -> None:
     job = Restoration.objects.filter(pk=pk, state=State.QUEUED).first()
     if job is None:
         return
+    with job_context(job):
+        _prepare(job)
+
+
+def _prepare(job: Restoration) -> None:
     if not job.input_ready:
         try:
             job.prepare_input()
@@ -47,6 +53,7 @@ def prepare(pk: int) -> None:
                 from_states=[State.QUEUED],
             )
             return
+    log.info("restoration %s: input prepared, for %s", job.code, job.provider)
     if job.provider == Restoration.Provider.LOCAL:
         run_local(job.pk)
     else:
@@ -58,6 +65,11 @@ def run_local(pk: int) -> None:
     job = Restoration.objects.filter(pk=pk, state=State.QUEUED, input_ready=True).first()
     if job is None:
         return
+    with job_context(job):
+        _run_local(job)
+
+
+def _run_local(job: Restoration) -> None:
     if not job.claim([State.QUEUED], State.PROCESSING, attempts=job.attempts + 1, progress=0):
         return
     log.info("restoration %s: embedded engine, %s", job.code, job.options_label)
@@ -82,7 +94,10 @@ def run_local(pk: int) -> None:
             colorizer=clients.colorizer(),
             max_side=settings.RESTORER_INPUT_MAX_SIDE,
         )
-        job.store_result(result.content, from_state=State.PROCESSING, notes="\n".join(result.notes))
+        if job.store_result(
+            result.content, from_state=State.PROCESSING, notes="\n".join(result.notes)
+        ):
+            log.info("restoration %s done", job.code)
     except Exception:
         log.exception("restoration %s: the embedded engine failed", job.code)
         job.mark_failed(
@@ -127,6 +142,11 @@ def download(pk: int) -> None:
     job = Restoration.objects.filter(pk=pk, state=State.DOWNLOADING).first()
     if job is None:
         return
+    with job_context(job):
+        _download(job)
+
+
+def _download(job: Restoration) -> None:
     try:
         if job.staged_result:
             with default_storage.open(job.staged_result, "rb") as handle:
@@ -197,6 +217,8 @@ def watchdog() -> dict:
         )
 
     for job in rows.filter(state=State.DOWNLOADING, updated_at__lt=now - lost_after):
+        with job_context(job):
+            log.warning("restoration %s: its download was lost, queued again", job.code)
         enqueue("restorer.tasks.download", job.pk)
         moved["requeued"] += 1
 
@@ -208,6 +230,8 @@ def watchdog() -> dict:
         updated_at__lt=now - lost_after,
     ):
         Restoration.objects.filter(pk=job.pk).update(updated_at=now)
+        with job_context(job):
+            log.warning("restoration %s: its preparation was lost, queued again", job.code)
         enqueue("restorer.tasks.prepare", job.pk)
         moved["requeued"] += 1
 
@@ -220,6 +244,8 @@ def watchdog() -> dict:
                 from_states=[State.PROCESSING],
             )
         elif job.claim([State.PROCESSING], State.QUEUED, progress=0):
+            with job_context(job):
+                log.warning("restoration %s: its worker stopped, queued again", job.code)
             enqueue("restorer.tasks.prepare", job.pk)
             moved["requeued"] += 1
 

@@ -7,6 +7,7 @@ The people of the tests: alice owns albums, bob is another registered person
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,14 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # The embedded cache is a folder of DATA_DIR, where the workers' heartbeats are
+    # kept: a folder of this run's own, shared with the workers the tests start.
+    if settings.CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+        data_dir = Path(tempfile.mkdtemp(prefix="restorer-data-"))
+        settings.CACHES = {
+            "default": {**settings.CACHES["default"], "LOCATION": str(data_dir / "cache")}
+        }
+        os.environ["RESTORER_TEST_DATA_DIR"] = str(data_dir)
 
 
 @pytest.fixture(scope="session")
@@ -40,15 +49,134 @@ def django_db_modify_db_settings(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path) -> Path:
-    """Every test stores files in a fresh folder of its own."""
+    """Every test stores files in a fresh folder of its own (on S3: a fresh prefix)."""
     root = tmp_path / "media"
     root.mkdir()
     settings.MEDIA_ROOT = str(root)
+    if settings.S3_BUCKET:
+        default = settings.STORAGES["default"]
+        prefix = "/".join(filter(None, [settings.S3_LOCATION, "tests", uuid.uuid4().hex]))
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {**default, "OPTIONS": {**default["OPTIONS"], "location": prefix}},
+        }
     return root
 
 
-def stored_files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+def stored_files(root: Path | None = None) -> list[str]:
+    """Every name in the configured storage (the test's own folder or prefix)."""
+    from django.core.files.storage import default_storage
+
+    def walk(folder: str) -> list[str]:
+        folders, files = default_storage.listdir(folder)
+        names = [f"{folder}{name}" for name in files]
+        for name in folders:
+            names += walk(f"{folder}{name}/")
+        return names
+
+    return sorted(walk(""))
+
+
+def services_required() -> bool:
+    """CI runs the scaled-out suite with PostgreSQL, Redis and S3 and must never skip it."""
+    return os.environ.get("SCALEOUT_TESTS_REQUIRED", "") == "1"
+
+
+def require_scaled_out() -> None:
+    """Skip (or, in CI's scaled-out run, fail) unless PostgreSQL and Redis are configured."""
+    from django.db import connection
+
+    missing = []
+    if connection.vendor != "postgresql":
+        missing.append("DATABASE_URL=postgres://…")
+    if "redis" not in settings.Q_CLUSTER:
+        missing.append("REDIS_URL=redis://…")
+    if not missing:
+        return
+    reason = "needs " + " and ".join(missing) + " (a PostgreSQL database and a Redis server)"
+    if services_required():
+        pytest.fail(f"SCALEOUT_TESTS_REQUIRED=1 but this test {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def s3_bucket():
+    """The configured bucket exists (moto's server starts empty)."""
+    from tests.s3 import configured_endpoint
+
+    endpoint = configured_endpoint()
+    if endpoint is not None:
+        endpoint.create_bucket(settings.S3_BUCKET)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """An S3 endpoint whether or not the suite runs on S3: moto's server otherwise."""
+    from tests.s3 import MotoServer, configured_endpoint
+
+    endpoint = configured_endpoint()
+    if endpoint is not None:
+        yield endpoint
+        return
+    with MotoServer() as started:
+        yield started
+
+
+@pytest.fixture(autouse=True)
+def follow_presigned_urls(monkeypatch):
+    """On S3, the test client follows a file view's redirect to the bucket, as a browser does.
+
+    The answer is the object store's own (status, body, type, disposition, caching);
+    the application's redirect stays available as `response.redirect`.
+    """
+    if not settings.S3_BUCKET:
+        return
+    from django.test.client import Client
+
+    plain_get = Client.get
+
+    def get(self, path, *args, **kwargs):
+        response = plain_get(self, path, *args, **kwargs)
+        location = response.get("Location", "")
+        if response.status_code == 302 and location.startswith(settings.S3_ENDPOINT_URL):
+            return _fetch_object(location, response)
+        return response
+
+    monkeypatch.setattr(Client, "get", get)
+
+
+def app_answer(response):
+    """The application's own answer for a file: on S3 the redirect, else the file itself."""
+    return getattr(response, "redirect", response)
+
+
+def _fetch_object(url: str, redirect):
+    import requests
+    from django.http import HttpResponse
+
+    class StoredObject(HttpResponse):
+        @property
+        def streaming_content(self):
+            return iter([self.content])
+
+    answer = requests.get(url, timeout=30)
+    response = StoredObject(
+        answer.content, status=answer.status_code, content_type=answer.headers["Content-Type"]
+    )
+    for header in ("Content-Disposition", "Cache-Control"):
+        if header in answer.headers:
+            response[header] = answer.headers[header]
+    response.redirect = redirect
+    return response
+
+
+@pytest.fixture(autouse=True)
+def empty_task_queue():
+    """A Redis queue outlives the test database: start every test with an empty one."""
+    if "redis" in settings.Q_CLUSTER:
+        from django_q.brokers import get_broker
+
+        get_broker().purge_queue()
 
 
 @pytest.fixture
@@ -145,5 +273,9 @@ def subprocess_environment(settings, **extra) -> dict:
         "LOG_LEVEL": "INFO",
     }
     environment.pop("DJANGO_SETTINGS_MODULE", None)
+    if os.environ.get("RESTORER_TEST_DATA_DIR"):
+        environment["DATA_DIR"] = os.environ["RESTORER_TEST_DATA_DIR"]
+    if settings.S3_BUCKET:
+        environment["S3_LOCATION"] = settings.STORAGES["default"]["OPTIONS"]["location"]
     environment.update({key: str(value) for key, value in extra.items()})
     return environment

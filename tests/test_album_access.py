@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from albums.models import Album, Photo
 from tests import images
+from tests.conftest import app_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_new_album_asks_a_visitor_to_log_in(anon_client):
 def test_files_are_served_privately(alice_client, album, photo):
     response = alice_client.get(f"{photo.get_absolute_url()}file/thumb/")
     assert response["Content-Type"] == "image/jpeg"
-    assert response["X-Content-Type-Options"] == "nosniff"
+    assert app_answer(response)["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"].startswith("private")
     original = alice_client.get(f"{photo.get_absolute_url()}file/original/")
     assert original["Content-Disposition"] == 'attachment; filename="Grandma\'s box - 001 - p.jpg"'

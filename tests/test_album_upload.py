@@ -7,7 +7,7 @@ from PIL import Image
 
 from albums.models import Photo
 from tests import images
-from tests.conftest import stored_files
+from tests.conftest import app_answer, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -111,9 +111,11 @@ def test_a_polyglot_png_is_only_ever_served_as_an_image(alice_client, album):
     photo = Photo.objects.get(code=entry["code"])
     original = alice_client.get(entry["original_url"])
     assert original["Content-Type"] == "image/png"
-    assert original["X-Content-Type-Options"] == "nosniff"
+    assert app_answer(original)["X-Content-Type-Options"] == "nosniff"
     assert original["Content-Disposition"].startswith("attachment")
-    assert "sandbox" in original["Content-Security-Policy"]
+    if app_answer(original) is original:
+        # Served from this site's origin: sandboxed. (On S3 it comes from the bucket's.)
+        assert "sandbox" in original["Content-Security-Policy"]
     # What browsers are shown inline is re-encoded from pixels: the markup is gone.
     for kind in ("thumb", "display"):
         served = b"".join(alice_client.get(f"{photo.get_absolute_url()}file/{kind}/"))

@@ -1,12 +1,14 @@
 """The photo page's restorations: restore again, pick a version, cancel, retry, delete, files."""
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from albums.models import Photo
 from restorer import tasks
 from restorer.models import ProviderHold, Restoration
 from tests import images
+from tests.conftest import stored_files
 
 pytestmark = pytest.mark.django_db
 State = Restoration.State
@@ -117,11 +119,11 @@ def test_deleting_a_version_removes_its_files(
     version = photo.versions.get()
     restoration = run(version)
     names = [restoration.result.name, restoration.result_thumbnail.name]
-    assert all((media_root / name).exists() for name in names)
+    assert all(default_storage.exists(name) for name in names)
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(f"{photo.get_absolute_url()}versions/{version.code}/delete/")
     assert not Restoration.objects.filter(pk=restoration.pk).exists()
-    assert not any((media_root / name).exists() for name in names)
+    assert not any(default_storage.exists(name) for name in names)
     photo.refresh_from_db()
     assert photo.latest_version is None
 
@@ -133,7 +135,7 @@ def test_deleting_a_photo_removes_its_restorations(
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(f"{photo.get_absolute_url()}delete/")
     assert not Restoration.objects.exists()
-    assert [p for p in media_root.rglob("*") if p.is_file()] == []
+    assert stored_files() == []
 
 
 @pytest.mark.parametrize("visitor", ["charlie_client", "anon_client"])

@@ -15,6 +15,7 @@ from PIL import Image
 from albums.models import AlbumMember, PasswordAttempt, ShareLink, hash_token
 from restorer import tasks
 from tests import images
+from tests.conftest import app_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +156,7 @@ def test_the_share_page_shows_the_album_not_the_owner(shared_album, alice):
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert f'href="/s/{token}/zip/"' in page
     thumb = Client().get(f"/s/{token}/photos/{shared_album.photos.first().code}/file/thumb/")
-    assert thumb["X-Robots-Tag"] == "noindex, nofollow"
+    assert app_answer(thumb)["X-Robots-Tag"] == "noindex, nofollow"
     link.refresh_from_db()
     assert link.view_count == 1 and link.last_viewed_at is not None
 

@@ -65,7 +65,8 @@ def test_sign_up_create_an_album_drop_three_photos_and_open_one(page):
     page.reload()
     page.click("#photo-grid .tile:nth-child(2) a")
     page.wait_for_selector(".stage-image")
-    assert page.evaluate("document.querySelector('.stage-image').naturalWidth") > 0
+    # Loaded, whether from this site or (on S3) through a redirect to the bucket.
+    page.wait_for_function("document.querySelector('.stage-image').naturalWidth > 0")
     assert "Photo 2 of 3" in page.inner_text(".crumbs")
     page.keyboard.press("ArrowRight")
     page.wait_for_function("document.querySelector('.crumbs').innerText.includes('Photo 3 of 3')")

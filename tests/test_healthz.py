@@ -1,0 +1,113 @@
+"""`/healthz`: database, storage, broker and the workers' heartbeat, as JSON; 503 when down."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import subprocess_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def get(client, url="/healthz"):
+    response = client.get(url)
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
+    return response, response.json()
+
+
+@pytest.mark.django_db
+def test_without_a_worker_it_says_the_worker_is_down(anon_client):
+    # A worker an earlier test stopped leaves its last heartbeat for up to 3 s.
+    deadline = time.monotonic() + 10
+    response, body = get(anon_client)
+    while body["checks"]["worker"]["clusters"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+        response, body = get(anon_client)
+    assert response.status_code == 503
+    assert body["status"] == "down"
+    checks = body["checks"]
+    assert checks["database"]["ok"] and checks["storage"]["ok"] and checks["broker"]["ok"]
+    assert checks["worker"] == {**checks["worker"], "ok": False, "clusters": 0}
+    assert checks["worker"]["heartbeat_age"] is None
+
+
+@pytest.mark.django_db
+def test_the_web_scope_leaves_the_workers_out(anon_client):
+    response, body = get(anon_client, "/healthz?scope=web")
+    assert response.status_code == 200
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "storage"}
+
+
+@pytest.mark.django_db
+def test_a_storage_failure_is_reported_without_details(anon_client, monkeypatch):
+    from restorer import health
+
+    class Refusing:
+        def exists(self, name):
+            raise PermissionError("/secret/path/is/not/for/visitors")
+
+    monkeypatch.setattr(health, "default_storage", Refusing())
+    response, body = get(anon_client, "/healthz?scope=web")
+    assert response.status_code == 503
+    assert body["checks"]["storage"] == {**body["checks"]["storage"], "ok": False}
+    assert body["checks"]["storage"]["error"] == "PermissionError"
+    assert "secret" not in response.content.decode()
+    assert body["checks"]["database"]["ok"]
+
+
+@pytest.mark.django_db
+def test_a_database_failure_is_reported(anon_client, monkeypatch):
+    from restorer import health
+
+    def broken():
+        raise OSError("the database server is unreachable")
+
+    monkeypatch.setattr(health, "database", broken)
+    response, body = get(anon_client, "/healthz?scope=web")
+    assert response.status_code == 503
+    assert body["checks"]["database"]["ok"] is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_worker_shows_its_heartbeat_and_its_end_shows_at_once(
+    settings, anon_client, tmp_path
+):
+    log_path = tmp_path / "qcluster.log"
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=subprocess_environment(settings, Q_WORKERS=1),
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            response, body = get(anon_client)
+            if response.status_code == 200:
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"no heartbeat: {body}\n{log_path.read_text()[-3000:]}")
+        assert body["status"] == "ok"
+        assert body["checks"]["worker"]["clusters"] == 1
+        assert 0 <= body["checks"]["worker"]["heartbeat_age"] <= 5
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        response, body = get(anon_client)
+        if response.status_code == 503:
+            break
+        time.sleep(0.5)
+    assert response.status_code == 503
+    assert body["checks"]["worker"]["ok"] is False
