@@ -22,6 +22,11 @@ LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 BLACK_OK, WHITE_OK = 14.0, 226.0
 BLACK_TARGET, WHITE_TARGET = 8.0, 246.0
 MAX_TONE_GAIN = 2.6
+GAIN_KNEE = 1.7
+# how far a toned black-and-white print's black is taken towards BLACK_TARGET
+MONO_BLACK_SHARE = 0.8
+# a black above this is taken as less and less faded, and above it + 40 as the subject's own
+HIGH_KEY_BLACK = 100.0
 
 
 @dataclass
@@ -127,8 +132,9 @@ def find_missing_corners(preview: np.ndarray) -> np.ndarray | None:
         if float(y[region].std()) > 2.5:
             continue
         # paper tears and scissors leave a hard edge; a cloud or a lit wall fades out
-        ring = cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-        ring &= ~region
+        # (the ring skips the blurred rim of the tear itself)
+        r8 = region.astype(np.uint8)
+        ring = cv2.dilate(r8, np.ones((9, 9), np.uint8)) > cv2.dilate(r8, np.ones((3, 3), np.uint8))
         if not ring.any() or abs(float(np.median(y[ring])) - v) < 30:
             continue
         out |= region
@@ -171,7 +177,13 @@ def plan(image: np.ndarray, restoration_type: int, change_color: bool) -> tuple[
     wide_k = min(255, 2 * max(5, max(luma.shape) // 40) + 1)
     proud = luma.astype(np.int16) - cv2.medianBlur(luma, wide_k).astype(np.int16) > 25
     if restoration_type >= 1:
-        defects |= cv2.dilate(proud.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        # straight runs along the axes are window frames, sills and rules, not creases
+        p8 = proud.astype(np.uint8)
+        run = max(15, min(luma.shape) // 16)
+        axis = cv2.morphologyEx(p8, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+        axis |= cv2.morphologyEx(p8, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
+        p8 &= ~cv2.dilate(axis, np.ones((5, 5), np.uint8))
+        defects |= cv2.dilate(p8, np.ones((3, 3), np.uint8)) > 0
     valid_white = valid & ~defects if (valid & ~defects).mean() > 0.5 else valid
     d_rgb, _, _, _ = _patch_means(smooth, y, valid)
     _, w_rgb, _, _ = _patch_means(smooth, y, valid_white)
@@ -192,6 +204,10 @@ def plan(image: np.ndarray, restoration_type: int, change_color: bool) -> tuple[
                 # measure the levels as if the stains were gone
                 m = np.linalg.norm(smooth - (y[..., None] * coefs[:, 0] + coefs[:, 1]), axis=2)
                 y = y * (1.0 + stain_alpha * m * stain_mask)
+                # a stain lifted a little too far must not set the white point either
+                clear = stain_mask < 0.05
+                if (valid_white & clear).mean() > 0.5:
+                    valid_white = valid_white & clear
         cast = 0.0
         beta = 1.0  # the tint is put back (or not) separately; the tone works on neutral grey
         # the levels of a grey print are those of its grey
@@ -232,7 +248,7 @@ def plan(image: np.ndarray, restoration_type: int, change_color: bool) -> tuple[
     y_lo = v_lo
 
     # tone: stretch only what is faded, keep what is already fine (with a soft dead zone)
-    t_lo, t_hi, gain = _stretch(v_lo, v_hi)
+    t_lo, t_hi, gain = _stretch(v_lo, v_hi, MONO_BLACK_SHARE if monochrome else 1.0)
     span = max(v_hi - v_lo, 1.0)
     if monochrome:
         # a picture of two or three colours can pass for a toned print; its channels then
@@ -243,15 +259,39 @@ def plan(image: np.ndarray, restoration_type: int, change_color: bool) -> tuple[
         limit = 1.15 * _stretch(c_lo, c_hi)[2]
         if gain > limit:
             mid_in, mid_out = (v_lo + v_hi) / 2, (t_lo + t_hi) / 2
+            # only that share of the stretch is believed, so only that share of its shift
+            mid_out = mid_in + (mid_out - mid_in) * max(limit - 1.0, 0.0) / (gain - 1.0)
             gain = limit
             t_lo = mid_out - gain * (mid_in - v_lo)
             t_hi = mid_out + gain * (v_hi - mid_in)
     # small highlights (eye-whites, teeth, a collar) are under the 99.5th percentile: never
     # stretch so far that more than about 0.1 % of the picture would be clipped
+    if gain > GAIN_KNEE:
+        # a photo needing more stretch than this is rare; more often its lightest area is not
+        # white (a grey wall, a dark suit) or damage spoilt a level. Believe the excess only
+        # in part, about the middle of the tones - or about the black, as far as the black
+        # was fine and left alone
+        r = _ramp(v_lo, BLACK_OK, BLACK_OK + 16.0)
+        a_in = v_lo + r * ((v_lo + v_hi) / 2 - v_lo)
+        a_out = t_lo + r * ((t_lo + t_hi) / 2 - t_lo)
+        gain = GAIN_KNEE + 0.3 * (gain - GAIN_KNEE)
+        t_lo = a_out - gain * (a_in - v_lo)
+        t_hi = a_out + gain * (v_hi - a_in)
     lum = y if monochrome else smooth.max(axis=2)
-    guard = float(
-        np.percentile(cv2.medianBlur(np.clip(lum, 0, 255).astype(np.uint8), 5)[guard_valid], 99.8)
-    )
+    lum8 = np.clip(lum, 0, 255).astype(np.uint8)
+    if restoration_type >= 1 and v_lo > BLACK_OK + 8.0:
+        # on a faded print with damage expected, bright scratches, cracks and dust are not
+        # highlights to keep from clipping (a well-exposed photo keeps every thin highlight)
+        # - but straight runs along the axes (window frames, rules) are content: keep them
+        run = max(15, min(lum8.shape) // 16)
+        lum8 = np.maximum(
+            open_by_reconstruction(lum8),
+            np.maximum(
+                cv2.morphologyEx(lum8, cv2.MORPH_OPEN, np.ones((1, run), np.uint8)),
+                cv2.morphologyEx(lum8, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8)),
+            ),
+        )
+    guard = float(np.percentile(cv2.medianBlur(lum8, 5)[guard_valid], 99.8))
     if guard > v_lo + 1.0 and t_lo + gain * (guard - v_lo) > 252.0:
         gain = max(1.0, (252.0 - t_lo) / (guard - v_lo))
         t_hi = t_lo + gain * (v_hi - v_lo)
@@ -308,9 +348,15 @@ def plan(image: np.ndarray, restoration_type: int, change_color: bool) -> tuple[
     return p, preview
 
 
-def _stretch(v_lo: float, v_hi: float) -> tuple[float, float, float]:
-    """Target black and white for measured ones, and the gain between them."""
-    t_lo = v_lo - (v_lo - BLACK_TARGET) * _ramp(v_lo, BLACK_OK, BLACK_OK + 16.0)
+def _stretch(v_lo: float, v_hi: float, black_share: float = 1.0) -> tuple[float, float, float]:
+    """Target black and white for measured ones, and the gain between them.
+
+    `black_share` is how much of the way to the black target the black is taken: a toned
+    print's deepest tone was never black, and pulling it all the way down darkens it."""
+    # a picture whose darkest tone is still light (fog, snow, a pastel) has no shadows to
+    # restore: fading lifts a black only so far
+    black_share *= _ramp(-v_lo, -HIGH_KEY_BLACK - 40.0, -HIGH_KEY_BLACK)
+    t_lo = v_lo - (v_lo - BLACK_TARGET) * _ramp(v_lo, BLACK_OK, BLACK_OK + 16.0) * black_share
     t_hi = v_hi + (WHITE_TARGET - v_hi) * _ramp(-v_hi, -WHITE_OK, -WHITE_OK + 16.0)
     span = max(v_hi - v_lo, 1.0)
     gain = (t_hi - t_lo) / span
@@ -336,6 +382,22 @@ def _black_level(v: np.ndarray, valid: np.ndarray, sigma: float) -> float:
     """0.5th percentile of the unfiltered values (a blur or median would erase one-pixel
     pen strokes and pupils), raised by the part of it that is only grain."""
     return float(np.percentile(v[valid], 0.5)) + 2.0 * sigma
+
+
+def open_by_reconstruction(v: np.ndarray, radius: int = 3) -> np.ndarray:
+    """Remove every bright structure narrower than a disc of `radius` that is not part of a
+    wider bright area (uint8 in, uint8 out).
+
+    An opening removes thin damage (scratches, cracks, dust) but also erodes true small whites
+    (teeth, eye-whites, a collar); regrowing what survived under the original (geodesic
+    dilation) gives those their full extent back, while what vanished entirely stays gone.
+    """
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
+    m = cv2.morphologyEx(v, cv2.MORPH_OPEN, disc)
+    k = np.ones((3, 3), np.uint8)
+    for _ in range(2 * radius):
+        m = np.minimum(cv2.dilate(m, k), v)
+    return m
 
 
 def _white_level(v: np.ndarray, valid: np.ndarray) -> float:

@@ -94,6 +94,34 @@ def _drop_folds(axis: np.ndarray, yf: np.ndarray, span: float) -> np.ndarray:
     return (axis & ~(fold[labels].astype(np.uint8))).astype(np.uint8)
 
 
+def _extend_lines(seeds, tophat, t_low, ksize, thin_kernel, protect) -> np.ndarray:
+    """Follow accepted scratches and cracks into their fainter continuations and branches.
+
+    A crack network fades in and out along its length: only its strongest stretches pass the
+    detection thresholds. Hysteresis follows the rest at a lower threshold, but only through
+    thin structure connected to an accepted line, and never more than a few times the
+    accepted length, so it cannot spread into texture the line happens to touch.
+    """
+    # the texture around a line, without the line itself (which would hide its own branches)
+    near = cv2.dilate(seeds.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    texture = cv2.blur(np.where(near, 0.0, tophat).astype(np.float32), ksize)
+    faint = (tophat > np.maximum(0.65 * t_low, 2.5 * texture)).astype(np.uint8)
+    # keep the thin part only: what survives an erosion is an area, not a line
+    wide = cv2.dilate(cv2.erode(faint, thin_kernel), thin_kernel)
+    faint &= ~wide
+    faint |= seeds.astype(np.uint8)
+    if protect is not None:
+        faint &= ~((protect > 0) & ~seeds).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(faint, connectivity=8)
+    if n <= 1:
+        return np.zeros(seeds.shape, np.uint8)
+    seeded = np.bincount(labels[seeds].ravel(), minlength=n).astype(np.float32)
+    area = stats[:, cv2.CC_STAT_AREA].astype(np.float32)
+    ok = (seeded > 0) & (area <= 2.5 * seeded + 30)
+    ok[0] = False
+    return (ok[labels] * 255).astype(np.uint8)
+
+
 def detect(
     y: np.ndarray,
     restoration_type: int,
@@ -202,18 +230,26 @@ def detect(
             # or far brighter than anything beside it: content is seldom a bright hairline
             # that outshines its surroundings by a third of the range
             long_ok = calm | (level > 185.0) | glaring
+            # a long thin line well above the wide median around it, on a busy picture: a
+            # crack network makes its own surroundings busy and crowded
+            long_ok |= (above > max(t_high, 30.0)) & (diag >= 1.5 * long_min) & ~protected
         else:
             long_ok = calm & single_stroke
         very_long = (diag >= 2 * long_min) if (loose and sign > 0) else np.zeros(n, bool)
         line_long = strong & (thin | very_long) & (diag >= long_min) & long_ok
         line_long &= restoration_type >= 1  # scratches and cracks are beyond light restoration
         line_short = strong & thin & (diag >= line_min) & (diag < long_min)
-        line_short &= (calm | glaring) & ~protected
+        line_short &= (calm | (glaring & (crowd < 2 * crowded_limit))) & ~protected
         accept = speck | line_long | line_short
         accept[0] = False
         counts.specks += int(speck[1:].sum())
         counts.lines += int((line_long | line_short)[1:].sum())
         mask |= (accept[labels] * 255).astype(np.uint8)
+        lines = line_long.copy()
+        lines[0] = False
+        if lines.any():
+            ksize = (2 * int(round(10 * s)) + 1,) * 2
+            mask |= _extend_lines(lines[labels], tophat, t_low, ksize, thin_kernel, protect)
 
         # specks again, from their strong cores only: at the low threshold neighbouring
         # specks can join through cloud or grain into one region too big to be a speck

@@ -14,7 +14,7 @@ def denoise_luma(y: np.ndarray, sigma: float, strength: float = 1.0) -> np.ndarr
     """
     if sigma < 2.0:
         return y
-    h = float(np.clip(sigma * 0.95 * strength, 2.0, 30.0))
+    h = float(np.clip(sigma * 1.1 * strength, 2.0, 30.0))
     return cv2.fastNlMeansDenoising(y, None, h, 5, 11)
 
 

@@ -16,6 +16,8 @@ SINGLE_TILE_PIXELS = 6_000_000
 TILE = 1536
 RESTORATION_TYPES = (0, 1, 2)
 MODEL_TYPES = (1, 2, 3)
+# how far chroma may grow beyond what the photo has now (times the asked-for saturation)
+CHROMA_CAP = 1.25
 
 
 @dataclass
@@ -183,13 +185,34 @@ def _restore_tile(
         return cv2.cvtColor(out, cv2.COLOR_YCrCb2RGB), counts
 
     sat = min(1.5, plan.saturation * (1.08 if model_type == 2 else 1.0))
+    chans = []
     for c in (1, 2):
-        ch = enhance.smooth_chroma(ycc[..., c].astype(np.float32), sigma)
+        ch = enhance.smooth_chroma(ycc[..., c].astype(np.float32), sigma) - 128.0
         if sat != 1.0:
-            ch = (ch - 128.0) * sat + 128.0
-        ycc[..., c] = np.clip(ch + 0.5, 0, 255).astype(np.uint8)
+            ch *= sat
+        chans.append(ch)
+    # never push a faded picture to vivid: chroma may grow only so far beyond what the
+    # print has now, once its cast is gone (the tone curve's contrast gain taken out)
+    cap = CHROMA_CAP * (1.1 if model_type == 2 else 1.0) * (sat if change_color else 1.0)
+    src = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    toned_ycc = cv2.cvtColor(toned, cv2.COLOR_RGB2YCrCb)
+    had = np.maximum(
+        _chroma(src[..., 1], src[..., 2]),
+        _chroma(toned_ycc[..., 1], toned_ycc[..., 2]) / max(plan.tone_gain, 1.0),
+    )
+    had = cv2.GaussianBlur(had, (0, 0), 2.0)
+    now = np.sqrt(chans[0] * chans[0] + chans[1] * chans[1])
+    scale = np.minimum(1.0, (cap * had + 3.0) / np.maximum(now, 1e-3))
+    for c, ch in zip((1, 2), chans, strict=True):
+        ycc[..., c] = np.clip(ch * scale + 128.5, 0, 255).astype(np.uint8)
     ycc[..., 0] = y
     return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB), counts
+
+
+def _chroma(cr: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    a = cr.astype(np.float32) - 128.0
+    b = cb.astype(np.float32) - 128.0
+    return np.sqrt(a * a + b * b)
 
 
 def _colorize_in_strips(out: np.ndarray, preview_l: np.ndarray, colorizer) -> None:
@@ -335,9 +358,17 @@ def _describe(plan, counts, change_color, colorized) -> list[str]:
     if plan.noise_sigma >= 2.0:
         notes.append("Film grain was reduced.")
     if counts.specks:
-        notes.append(f"{counts.specks} specks of dust were removed.")
+        notes.append(
+            "1 speck of dust was removed."
+            if counts.specks == 1
+            else f"{counts.specks} specks of dust were removed."
+        )
     if counts.lines:
-        notes.append(f"{counts.lines} scratches, creases or cracks were repaired.")
+        notes.append(
+            "1 scratch, crease or crack was repaired."
+            if counts.lines == 1
+            else f"{counts.lines} scratches, creases or cracks were repaired."
+        )
     if plan.corner_mask is not None:
         notes.append("A missing corner was filled in.")
     if plan.stain_mask is not None:

@@ -121,3 +121,16 @@ def test_large_photos_are_restored_in_tiles_without_seams(monkeypatch):
     # tiles see the same plan; only the damage right at a tile edge may be judged differently
     assert np.mean(diff) < 1.5
     assert np.percentile(diff, 99) < 40
+
+
+def test_notes_count_damage_in_singular_and_plural():
+    from restorer.engine import analysis, damage, pipeline
+
+    img = np.full((64, 64, 3), 128, np.uint8)
+    plan, _ = analysis.plan(img, 1, False)
+    one = pipeline._describe(plan, damage.DamageCounts(specks=1, lines=1), False, False)
+    assert "1 speck of dust was removed." in one
+    assert "1 scratch, crease or crack was repaired." in one
+    two = pipeline._describe(plan, damage.DamageCounts(specks=2, lines=3), False, False)
+    assert "2 specks of dust were removed." in two
+    assert "3 scratches, creases or cracks were repaired." in two

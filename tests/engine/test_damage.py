@@ -140,3 +140,24 @@ def test_damage_detection_finds_most_of_the_synthetic_damage():
     recall = found[case.mask].mean()
     precision = case.mask[found].mean()
     assert recall > 0.4 and precision > 0.4, (recall, precision)
+
+
+def test_a_crack_is_followed_into_its_faint_branches():
+    from restorer.engine import damage
+
+    rng = np.random.default_rng(5)
+    y = np.full((256, 256), 110.0, np.float32) + rng.normal(0, 1.5, (256, 256))
+    strong = np.zeros((256, 256), np.uint8)
+    cv2.line(strong, (20, 40), (230, 200), 255, 2)
+    faint = np.zeros((256, 256), np.uint8)
+    cv2.line(faint, (125, 120), (120, 250), 255, 1)  # a branch, barely above the grain
+    faint &= ~strong
+    y[faint > 0] += 10
+    y[strong > 0] += 70
+    y8 = np.clip(y + 0.5, 0, 255).astype(np.uint8)
+    mask, counts = damage.detect(y8, 2, 1.0)
+    assert counts.lines >= 1
+    assert (mask[strong > 0] > 0).mean() > 0.9
+    assert (mask[faint > 0] > 0).mean() > 0.6
+    # and not the picture around it
+    assert (mask > 0).mean() < 0.05

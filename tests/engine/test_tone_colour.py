@@ -153,3 +153,34 @@ def test_generated_old_photos_are_improved(level):
     floor = {"light": 1.5, "medium": 1.5, "severe": 0.5}[level]
     assert np.mean(gains) > floor, gains
     assert np.mean(ssim_gains) > 0.03, ssim_gains
+
+
+def _pastel_gradient_with_dust(seed: int = 0) -> np.ndarray:
+    """A soft pinkish-to-greenish, low-saturation picture with no shadows, and dust on it."""
+    rng = np.random.default_rng(seed)
+    h, w = 192, 256
+    t = np.linspace(0.0, 1.0, w)[None, :, None]
+    pink, green = np.array([205.0, 175.0, 180.0]), np.array([172.0, 192.0, 170.0])
+    img = (pink * (1 - t) + green * t) * np.ones((h, 1, 1))
+    img += np.linspace(-15.0, 15.0, h)[:, None, None] + rng.normal(0, 3, (h, w, 3))
+    for _ in range(30):
+        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+        cv2.circle(img, (x, y), int(rng.integers(1, 3)), (245, 245, 240), -1)
+    return np.clip(img + 0.5, 0, 255).astype(np.uint8)
+
+
+def _chroma90(rgb: np.ndarray) -> float:
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.float32) - 128.0
+    return float(np.percentile(np.hypot(ycc[..., 1], ycc[..., 2]), 90))
+
+
+@pytest.mark.parametrize("change_color", [False, True])
+def test_a_soft_pastel_picture_is_not_pushed_to_vivid_or_dark(change_color):
+    img = _pastel_gradient_with_dust()
+    out = restore(img, restoration_type=1, model_type=1, change_color=change_color).image
+    # a little more colour at most, even when asked to revive colours
+    assert _chroma90(out) <= _chroma90(img) * (2.0 if change_color else 1.3)
+    # a picture with no shadows keeps its lightness
+    y_in = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    y_out = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    assert abs(float(y_out.mean()) - float(y_in.mean())) < 20
