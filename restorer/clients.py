@@ -14,7 +14,13 @@ def picwish_limiter() -> SharedRateLimiter:
     return SharedRateLimiter("picwish", settings.PICWISH_QPS)
 
 
-def picwish_client(limiter: SharedRateLimiter | None = None) -> PicWishClient:
+def picwish_client(
+    limiter: SharedRateLimiter | None = None, *, throttled: bool = True
+) -> PicWishClient:
+    """The client; unless `throttled` is false, each call first waits for its slot."""
+    throttle = None
+    if throttled:
+        throttle = limiter if limiter is not None else picwish_limiter()
     return PicWishClient(
         settings.PICWISH_API_URL,
         settings.PICWISH_API_KEY,
@@ -24,7 +30,7 @@ def picwish_client(limiter: SharedRateLimiter | None = None) -> PicWishClient:
         allowed_result_hosts=frozenset(settings.PICWISH_ALLOWED_RESULT_HOSTS),
         max_result_bytes=settings.MAX_UPLOAD_SIZE,
         max_result_pixels=settings.MAX_IMAGE_PIXELS,
-        throttle=limiter if limiter is not None else picwish_limiter(),
+        throttle=throttle,
     )
 
 

@@ -113,6 +113,10 @@ class Dispatcher:
         run_seconds: float | None = None,
         sleep=time.sleep,
     ):
+        if client.throttle is not None:
+            raise ValueError(
+                "the dispatcher paces its calls itself: give it a client without throttle"
+            )
         self.client = client
         self.limiter = limiter
         self.holder = holder
@@ -183,8 +187,6 @@ class Dispatcher:
     # --- submitting --------------------------------------------------------------------
 
     def submit(self, job: Restoration) -> None:
-        if not job.claim([State.QUEUED], State.SUBMITTING, next_action_at=None):
-            return
         try:
             with default_storage.open(job.input.name, "rb") as handle:
                 data = handle.read()
@@ -192,9 +194,14 @@ class Dispatcher:
             job.mark_failed(
                 "input_missing",
                 "The prepared copy of this photo is missing. Try again to prepare it anew.",
-                from_states=[State.SUBMITTING],
+                from_states=[State.QUEUED],
             )
             log.error("restoration %s: cannot read its input: %s", job.code, exc)
+            return
+        # The slot first, the claim after: "submitting" then covers the create call
+        # alone, so a worker that dies while waiting leaves the photo queued, not failed.
+        self._wait_turn()
+        if not job.claim([State.QUEUED], State.SUBMITTING, next_action_at=None):
             return
         try:
             task_id = self.client.create_task(
@@ -260,6 +267,7 @@ class Dispatcher:
                 from_states=[State.SUBMITTED],
             )
             return
+        self._wait_turn()
         try:
             status = self.client.get_task(job.remote_task_id)
         except ProviderError as exc:
@@ -337,6 +345,11 @@ class Dispatcher:
             log.warning("restoration %s: poll %s, again in %.1fs", job.code, exc.code, delay)
             return
         job.mark_failed(exc.code, exc.message, from_states=[State.SUBMITTED])
+
+    def _wait_turn(self) -> None:
+        """Wait for this call's slot in the budget every process shares."""
+        if self.limiter is not None:
+            self.limiter.acquire()
 
     def _count_call(self, job: Restoration) -> None:
         self.calls += 1

@@ -82,7 +82,10 @@ def dispatcher(seconds=10.0, holder="test") -> Dispatcher:
     limiter = clients.picwish_limiter()
     assert Lease.acquire(LEASE_NAME, holder, 5)
     return Dispatcher(
-        clients.picwish_client(limiter), holder=holder, limiter=limiter, run_seconds=seconds
+        clients.picwish_client(throttled=False),
+        holder=holder,
+        limiter=limiter,
+        run_seconds=seconds,
     )
 
 
@@ -437,3 +440,30 @@ def test_the_api_key_never_reaches_the_rows_or_the_log(fake, alice, settings, ca
     assert "secret-key-4711" not in caplog.text
     assert "secret-key-4711" not in job.error_message
     assert "secret-key-4711" not in ProviderHold.objects.get().message
+
+
+def test_a_dispatcher_that_dies_waiting_for_its_turn_leaves_the_photo_queued(fake, alice):
+    """The rate-limit wait comes before the claim: nothing is 'submitting' during it."""
+    job = prepared(alice)
+    d = dispatcher(seconds=1)
+    states = []
+
+    class Dies(Exception):
+        pass
+
+    def die_while_waiting():
+        job.refresh_from_db()
+        states.append(job.state)
+        raise Dies
+
+    d.limiter.acquire = die_while_waiting
+    with pytest.raises(Dies):
+        d.submit(job)
+    job.refresh_from_db()
+    assert states == [State.QUEUED] and job.state == State.QUEUED
+    tasks.watchdog()
+    job.refresh_from_db()
+    assert job.state == State.QUEUED
+    finish()
+    assert_valid_result(job)
+    assert fake.create_count() == 1
