@@ -28,13 +28,14 @@ class Command(BaseCommand):
     def handle(self, *args, bind: str, no_worker: bool, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        # The same gunicorn configuration as production (restorer/gunicorn_config.py),
+        # listening where asked.
         web = [
-            sys.executable, "-m", "gunicorn", "restorer.wsgi",
+            sys.executable, "-m", "gunicorn",
+            "-c", "python:restorer.gunicorn_config",
             "--bind", bind,
-            "--workers", str(settings.WEB_WORKERS),
-            "--timeout", str(settings.WEB_TIMEOUT),
             "--access-logfile", "-",
-            "--forwarded-allow-ips", "127.0.0.1,::1",
+            "restorer.wsgi",
         ]  # fmt: skip
         worker = [sys.executable, os.path.join(settings.BASE_DIR, "manage.py"), "qcluster"]
         processes = [subprocess.Popen(web)]
@@ -66,7 +67,8 @@ class Command(BaseCommand):
             exited = [p for p in processes if p.poll() is not None]
             if exited:
                 code = exited[0].returncode or 1
-                self.stderr.write(f"{exited[0].args[2]} stopped (exit {code}); stopping the rest.")
+                name = "web server" if exited[0] is processes[0] else "worker"
+                self.stderr.write(f"The {name} stopped (exit {code}); stopping the rest.")
                 break
             time.sleep(0.3)
         self._stop_all(processes)
