@@ -279,3 +279,41 @@ def subprocess_environment(settings, **extra) -> dict:
         environment["S3_LOCATION"] = settings.STORAGES["default"]["OPTIONS"]["location"]
     environment.update({key: str(value) for key, value in extra.items()})
     return environment
+
+
+def start_qcluster(settings, log_path, *, fake=None, **overrides):
+    """A real `qcluster` sharing this test's database and files, in a process group of its
+    own (so a test can kill it whole); pointed at the fake PicWish server when given."""
+    import subprocess
+    import sys
+
+    values = {"Q_WORKERS": 2, "Q_POLL": 0.1}
+    if fake is not None:
+        values.update(
+            PICWISH_API_KEY=fake.api_key,
+            PICWISH_API_URL=fake.url,
+            PICWISH_ALLOWED_RESULT_HOSTS=fake.result_host,
+        )
+    values.update(overrides)
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=subprocess_environment(settings, **values),
+        stdout=Path(log_path).open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop_process(process, seconds: float = 20) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped in time."""
+    import signal
+    import subprocess
+
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,8 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from restorer.models import Restoration
-from tests import images
-from tests.conftest import subprocess_environment
+from tests import conftest, images
 from tests.fakes.picwish_server import FakePicWish
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,38 +21,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def start_qcluster(settings, fake: FakePicWish, log_path: Path, **extra) -> subprocess.Popen:
-    environment = subprocess_environment(
-        settings,
-        PICWISH_API_KEY=fake.api_key,
-        PICWISH_API_URL=fake.url,
-        PICWISH_ALLOWED_RESULT_HOSTS=fake.result_host,
-        PICWISH_FIRST_POLL=0.5,
-        PICWISH_POLL_INTERVAL=0.2,
-        Q_WORKERS=2,
-        Q_POLL=0.1,
-        RESTORER_DISPATCH_SECONDS=20,
-        RESTORER_LEASE_SECONDS=3,
-    )
-    environment.update({key: str(value) for key, value in extra.items()})
-    log = log_path.open("w")
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so a test can kill it whole
-    )
+    timings = {
+        "PICWISH_FIRST_POLL": 0.5,
+        "PICWISH_POLL_INTERVAL": 0.2,
+        "RESTORER_DISPATCH_SECONDS": 20,
+        "RESTORER_LEASE_SECONDS": 3,
+    }
+    return conftest.start_qcluster(settings, log_path, fake=fake, **{**timings, **extra})
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+stop = conftest.stop_process
 
 
 def wait_for(condition, seconds: float, what: str, log_path: Path):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from restorer.models import Restoration
 from tests import images
-from tests.conftest import require_scaled_out, subprocess_environment
+from tests.conftest import require_scaled_out, start_qcluster
 from tests.fakes.picwish_server import FakePicWish
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,28 +40,17 @@ class Machine:
     def __init__(self, name: str, settings, fake: FakePicWish, folder: Path):
         self.name = name
         self.log_path = folder / f"qcluster-{name}.log"
-        environment = subprocess_environment(
+        self.process = start_qcluster(
             settings,
-            PICWISH_API_KEY=fake.api_key,
-            PICWISH_API_URL=fake.url,
-            PICWISH_ALLOWED_RESULT_HOSTS=fake.result_host,
+            self.log_path,
+            fake=fake,
             PICWISH_QPS=QPS,
             PICWISH_FIRST_POLL=1.0,
             PICWISH_POLL_INTERVAL=0.3,
-            Q_WORKERS=2,
-            Q_POLL=0.1,
             Q_TIMEOUT=40,
             Q_RETRY=60,
             RESTORER_DISPATCH_SECONDS=10,
             RESTORER_LEASE_SECONDS=5,
-        )
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=environment,
-            stdout=self.log_path.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
 
     def kill(self) -> None:

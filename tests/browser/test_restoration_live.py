@@ -1,18 +1,14 @@
 """A person watches photos restore: a real worker, the embedded engine, no reloads."""
 
 import base64
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from albums.models import Album
-from tests import images
 from tests.browser.conftest import PHONE, login, screenshot
 from tests.browser.test_gallery_flow import DROP_FILES
-from tests.conftest import subprocess_environment
+from tests.conftest import start_qcluster, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -43,14 +39,7 @@ def test_photos_restore_live_and_compare_before_and_after(
 ):
     settings.RESTORER_PROVIDER = "local"
     album = Album.objects.create(owner=alice, title="Box from the attic", restoration_type=1)
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=subprocess_environment(settings, RESTORER_PROVIDER="local", Q_WORKERS=2, Q_POLL=0.1),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    worker = start_qcluster(settings, tmp_path / "worker.log", RESTORER_PROVIDER="local")
     try:
         login(page, "alice", password)
         page.goto(album.get_absolute_url())
@@ -88,9 +77,4 @@ def test_photos_restore_live_and_compare_before_and_after(
         page.set_viewport_size(PHONE)
         screenshot(page, "photo-restored-phone")
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
+        stop_process(worker)
