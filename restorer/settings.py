@@ -366,6 +366,14 @@ for _hostport in PICWISH_ALLOWED_RESULT_HOSTS:
         raise ImproperlyConfigured(
             f"PICWISH_ALLOWED_RESULT_HOSTS entry {_hostport!r} is invalid: expected host:port."
         )
+# The embedded engine colorizes black-and-white photos only with a model: an ONNX file
+# that follows the contract in restorer/engine/colorize.py. Nothing is ever downloaded.
+RESTORER_COLORIZE_MODEL = envstr("RESTORER_COLORIZE_MODEL", "")
+if RESTORER_COLORIZE_MODEL and not Path(RESTORER_COLORIZE_MODEL).is_file():
+    raise ImproperlyConfigured(
+        f"RESTORER_COLORIZE_MODEL={RESTORER_COLORIZE_MODEL!r} is not a file: give the path of "
+        "an ONNX colorization model, or leave it empty."
+    )
 # Paid PicWish restorations a person may start per calendar month; 0 means no limit.
 RESTORER_MONTHLY_QUOTA = envint("RESTORER_MONTHLY_QUOTA", 0, minimum=0)
 # The longest side of the picture sent for restoration (PicWish takes at most 2048).

@@ -219,3 +219,62 @@ def test_the_page_says_plainly_when_a_photo_was_not_colorized(local, alice_clien
     assert restoration.state == State.DONE
     page = alice_client.get(photo.get_absolute_url()).content.decode()
     assert "not colorized" in page.lower()
+
+
+def test_with_a_colorization_model_black_and_white_photos_get_colour(
+    local, settings, alice_client, album, tmp_path
+):
+    pytest.importorskip("onnx")
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from tests.engine.test_colorize import _tiny_colorizer
+    from tests.images import encode
+
+    settings.RESTORER_COLORIZE_MODEL = str(_tiny_colorizer(tmp_path / "tiny.onnx"))
+    grey = Image.new("L", (240, 180), 120)
+    grey.paste(200, (40, 40, 120, 120))
+    alice_client.post(
+        f"/albums/{album.code}/upload/",
+        {"photos": [SimpleUploadedFile("grey.png", encode(grey, "PNG"))]},
+    )
+    photo = album.photos.get()
+    alice_client.post(
+        f"{photo.get_absolute_url()}restore/",
+        {"restoration_type": "1", "model_type": "1", "change_color": "on"},
+    )
+    photo.refresh_from_db()
+    restoration = run(photo.latest_version)
+    assert restoration.state == State.DONE, restoration.error_message
+    with restoration.result.open("rb") as handle:
+        result = np.asarray(Image.open(io.BytesIO(handle.read())).convert("RGB")).astype(int)
+    spread = (result.max(axis=2) - result.min(axis=2)).mean()
+    assert spread > 10  # the grey picture now has colour
+    page = alice_client.get(photo.get_absolute_url()).content.decode().lower()
+    assert "not colorized" not in page
+
+
+def test_a_missing_colorization_model_stops_the_start(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    environment = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path),
+        "RESTORER_COLORIZE_MODEL": "/no/model.onnx",
+    }
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "RESTORER_COLORIZE_MODEL='/no/model.onnx' is not a file" in result.stderr
