@@ -198,24 +198,29 @@ def test_the_quota_is_explained_when_an_upload_cannot_be_restored(settings, alic
     assert entry["state"] == "stored"
 
 
-def test_the_page_says_plainly_when_a_photo_was_not_colorized(local, alice_client, album):
+def restore_a_grey_photo_in_colour(client, album) -> tuple[Photo, Restoration]:
+    """Upload a black-and-white picture and restore it with colorize on."""
     from PIL import Image
 
     from tests.images import encode
 
     grey = Image.new("L", (240, 180), 120)
     grey.paste(200, (40, 40, 120, 120))
-    alice_client.post(
+    client.post(
         f"/albums/{album.code}/upload/",
         {"photos": [SimpleUploadedFile("grey.png", encode(grey, "PNG"))]},
     )
     photo = album.photos.get()
-    alice_client.post(
+    client.post(
         f"{photo.get_absolute_url()}restore/",
         {"restoration_type": "1", "model_type": "1", "change_color": "on"},
     )
     photo.refresh_from_db()
-    restoration = run(photo.latest_version)
+    return photo, run(photo.latest_version)
+
+
+def test_the_page_says_plainly_when_a_photo_was_not_colorized(local, alice_client, album):
+    photo, restoration = restore_a_grey_photo_in_colour(alice_client, album)
     assert restoration.state == State.DONE
     page = alice_client.get(photo.get_absolute_url()).content.decode()
     assert "not colorized" in page.lower()
@@ -231,22 +236,9 @@ def test_with_a_colorization_model_black_and_white_photos_get_colour(
     from PIL import Image
 
     from tests.engine.test_colorize import _tiny_colorizer
-    from tests.images import encode
 
     settings.RESTORER_COLORIZE_MODEL = str(_tiny_colorizer(tmp_path / "tiny.onnx"))
-    grey = Image.new("L", (240, 180), 120)
-    grey.paste(200, (40, 40, 120, 120))
-    alice_client.post(
-        f"/albums/{album.code}/upload/",
-        {"photos": [SimpleUploadedFile("grey.png", encode(grey, "PNG"))]},
-    )
-    photo = album.photos.get()
-    alice_client.post(
-        f"{photo.get_absolute_url()}restore/",
-        {"restoration_type": "1", "model_type": "1", "change_color": "on"},
-    )
-    photo.refresh_from_db()
-    restoration = run(photo.latest_version)
+    photo, restoration = restore_a_grey_photo_in_colour(alice_client, album)
     assert restoration.state == State.DONE, restoration.error_message
     with restoration.result.open("rb") as handle:
         result = np.asarray(Image.open(io.BytesIO(handle.read())).convert("RGB")).astype(int)
