@@ -1,11 +1,11 @@
 """Face protection: areas where only unmistakable defects are repaired.
 
-OpenCV's Haar cascades are used when the installed OpenCV ships them (`cv2.data.haarcascades`).
-The opencv-contrib-python-headless 5.0 wheel ships none (its `cv2/data` folder holds no XML),
-and FaceDetectorYN needs a model file that would have to be downloaded, which the engine never
-does. Without a cascade this module finds no faces, and the damage detector's own tests
-(compact specks only on quiet surroundings, short lines only on quiet surroundings) are what
-keep eyes, catch-lights and teeth intact.
+Faces are found by the frontal-face Haar cascade that OpenCV ships with its Python wheels
+(`cv2.data.haarcascades`): no model is downloaded, ever. (That is why the project pins the
+opencv-contrib-python-headless 4.x wheels: the 5.0 wheel ships no cascades, and OpenCV's
+newer detector, FaceDetectorYN, needs a model file from the internet.) Should an installed
+OpenCV lack the cascade, no face is found and the damage detector's own shape tests are all
+that keeps eyes, catch-lights and teeth intact.
 """
 
 from __future__ import annotations

@@ -266,7 +266,7 @@ def restore(
     image = np.ascontiguousarray(image)
     h, w = image.shape[:2]
     plan, preview = analysis.plan(image, restoration_type, change_color)
-    face = faces.face_mask(analysis.luma_u8(preview)) if restoration_type >= 1 else None
+    face = faces.face_mask(analysis.luma_u8(preview))
     timings["analyse"] = time.perf_counter() - t0
     report(10)
 

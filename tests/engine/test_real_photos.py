@@ -36,3 +36,30 @@ def test_real_photos_are_restored_without_losing_the_picture(name):
     assert result.image.shape == img.shape
     # a restoration, not a different picture
     assert ssim(result.image, img) > 0.5
+
+
+@pytest.mark.parametrize("name", ["old-a.png", "old-h.png", "old_w_scratch-b.png"])
+def test_faces_in_real_portraits_are_found_and_kept(name):
+    """OpenCV's bundled face detector finds the sitter, and light restoration (dust only)
+    leaves the face's catch-lights, teeth and lashes where they are."""
+    from restorer.engine import faces
+
+    if not (PHOTOS / name).is_file():
+        pytest.skip(f"{name} is not in {PHOTOS}")
+    img = _load(name, 600)
+    face = faces.face_mask(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY))
+    assert face is not None
+    inside = face > 0
+    assert 0.02 < inside.mean() < 0.6
+    result = restore(img, restoration_type=0).image
+
+    # the tone curve may move every pixel; what must not happen is a feature painted out:
+    # compare the fine detail (what a 5 x 5 median removes) before and after
+    def detail(a):
+        g = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY)
+        return g.astype(int) - cv2.medianBlur(g, 5).astype(int)
+
+    before, after = detail(img)[inside], detail(result)[inside]
+    strong = np.abs(before) > 25
+    assert strong.sum() > 20
+    assert np.mean(np.sign(after[strong]) == np.sign(before[strong])) > 0.9
