@@ -66,15 +66,17 @@ def luma_u8(rgb: np.ndarray) -> np.ndarray:
 def estimate_noise(image: np.ndarray, samples: int = 4, size: int = 384) -> float:
     """Grain level (std, 8-bit levels) of the full-size photo.
 
-    Grain is spatially correlated and JPEG removes its finest part, so it is measured at half
-    resolution. Texture and edges are kept out by principal components: picture structure in
-    6 x 6 patches takes a few strong directions, grain spreads over all of them, so the
-    weakest directions (of the less busy half of the patches) hold the grain alone.
-    The factor makes the figure match the per-pixel standard deviation of grain on flat grey.
+    Texture and edges are kept out by principal components: picture structure in 6 x 6
+    patches takes a few strong directions, grain spreads over all of them, so the weakest
+    directions (of the calmest patches) hold the grain alone. Film grain is spatially
+    correlated and JPEG removes its finest part, so it is measured at half resolution too
+    (the factor makes that figure match the per-pixel standard deviation of such grain on
+    flat grey); fine per-pixel noise shows fully only at full resolution. The larger wins.
+    Both factors were measured on flat grey with known noise.
     """
     h, w = image.shape[:2]
     rng = np.random.default_rng(12345)
-    eig = []
+    half_var, full_var = [], []
     for i in range(samples):
         ch, cw = min(size, h), min(size, w)
         if ch < 48 or cw < 48:
@@ -85,20 +87,38 @@ def estimate_noise(image: np.ndarray, samples: int = 4, size: int = 384) -> floa
             y0, x0 = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
         crop = luma_u8(np.ascontiguousarray(image[y0 : y0 + ch, x0 : x0 + cw]))
         half = cv2.resize(crop, (cw // 2, ch // 2), interpolation=cv2.INTER_AREA)
-        patches = np.lib.stride_tricks.sliding_window_view(half.astype(np.float32), (6, 6))
-        v = patches[::3, ::3].reshape(-1, 36)
-        busy = v.std(axis=1)
-        v = v[busy <= np.percentile(busy, 50)]
-        if len(v) < 100:
-            continue
-        v = v - v.mean(axis=1, keepdims=True)
-        e = np.linalg.eigvalsh(np.cov(v, rowvar=False))
-        eig.append(float(np.mean(e[1:6])))
+        for img, out, step in ((half, half_var, 3), (crop, full_var, 6)):
+            var = _weakest_variance(img, step)
+            if var is not None:
+                out.append(var)
         if i == 0 and h * w <= size * size:
             break
-    if not eig:
+    if not half_var:
         return 0.0
-    return float(2.5 * np.sqrt(max(np.median(eig), 0.0)))
+    sigma = 2.5 * np.sqrt(max(float(np.median(half_var)), 0.0))
+    if full_var:
+        # (the calmest patches of pure noise, and their weakest directions, are calmer than
+        # average: hence the factor)
+        sigma = max(sigma, 1.5 * np.sqrt(max(float(np.median(full_var)), 0.0)))
+    return float(sigma)
+
+
+def _weakest_variance(gray: np.ndarray, step: int) -> float | None:
+    """Mean variance along the weakest principal directions of the calmest 6 x 6 patches."""
+    patches = np.lib.stride_tricks.sliding_window_view(gray.astype(np.float32), (6, 6))
+    # about 4000 patches, however small the picture: the weakest directions of a covariance
+    # taken from few samples come out far too weak, which would vary the factors above
+    step = int(max(1, min(step, np.sqrt(patches.shape[0] * patches.shape[1] / 4000))))
+    v = patches[::step, ::step].reshape(-1, 36)
+    if len(v) < 100:
+        return None
+    # the calmest patches: on text, hatching or foliage only the paper between the
+    # strokes and the leaves is calm, and only there does grain stand alone
+    busy = v.std(axis=1)
+    v = v[np.argsort(busy)[: max(100, len(v) * 15 // 100)]]
+    v = v - v.mean(axis=1, keepdims=True)
+    e = np.linalg.eigvalsh(np.cov(v, rowvar=False))
+    return float(np.mean(e[1:6]))
 
 
 def find_missing_corners(preview: np.ndarray) -> np.ndarray | None:
@@ -291,7 +311,9 @@ def plan(image: np.ndarray, restoration_type: int, change_color: bool) -> tuple[
                 cv2.morphologyEx(lum8, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8)),
             ),
         )
-    guard = float(np.percentile(cv2.medianBlur(lum8, 5)[guard_valid], 99.8))
+    # (no median here: it would erase fine light texture - hatching, lace, a striped shirt -
+    # that is as much the picture's white as a wall is)
+    guard = float(np.percentile(lum8[guard_valid], 99.8))
     if guard > v_lo + 1.0 and t_lo + gain * (guard - v_lo) > 252.0:
         gain = max(1.0, (252.0 - t_lo) / (guard - v_lo))
         t_hi = t_lo + gain * (v_hi - v_lo)
@@ -407,8 +429,13 @@ def _white_level(v: np.ndarray, valid: np.ndarray) -> float:
     eye-whites, a collar - and so overstretch clean photos; bright damage is kept out of
     `valid` instead.)
     """
-    med = cv2.medianBlur(np.clip(v, 0, 255).astype(np.uint8), 5)
-    return float(np.percentile(med[valid], 99.5))
+    v8 = np.clip(v, 0, 255).astype(np.uint8)
+    level = float(np.percentile(cv2.medianBlur(v8, 5)[valid], 99.5))
+    # but the median also erases fine light texture (hatching, lace, thin frames, a striped
+    # shirt) that is as much the picture's white as a wall: when much of the picture is well
+    # above the median's white, that white is too low
+    fine = float(np.percentile(v8[valid], 99.0))
+    return fine if fine > level + 6.0 else level
 
 
 def _ramp(x: float, start: float, end: float) -> float:
@@ -447,7 +474,14 @@ def _toned_monochrome(
     slopes = coefs[:, 0]
     # grain and JPEG put some colour noise even on a grey print
     limit = 4.2 + 0.25 * sigma
-    return misfit < limit and float(slopes.min()) > 0.5 and float(np.ptp(slopes)) < 0.45
+    if not (misfit < limit and float(slopes.min()) > 0.5 and float(np.ptp(slopes)) < 0.45):
+        return False
+    # a toning keeps one hue over the whole range (warm for sepia and yellowing, cool for a
+    # blue toning); a few colours that happen to fit a line - navy ink on pink paper, brown
+    # windows in a grey-blue wall - turn from warm to cool between their darks and lights
+    g = np.percentile(y[valid], [0.5, 99.5])
+    warmth = (coefs[0, 0] - coefs[2, 0]) * g + (coefs[0, 1] - coefs[2, 1])
+    return not (float(warmth.min()) < -12.0 and float(warmth.max()) > 12.0)
 
 
 def _affine_endpoints(coefs: np.ndarray, d_y: float, w_y: float):
