@@ -18,8 +18,8 @@ Defects are told from picture content by shape and by surroundings, not by brigh
   around them (paper between lines of text is not: the wide median there is paper too);
   long dark ones only as a single stroke on calm ground (words are not single strokes);
   short ones only on calm ground, or when glaringly bright, and never in a protected area.
-- Inside protected areas (faces found by a detector, when one is available) only long lines
-  are repaired.
+- Inside protected areas (faces found by OpenCV's bundled Haar cascade) no specks and no
+  short lines are repaired, and only lines longer than any facial feature.
 """
 
 from __future__ import annotations
@@ -92,6 +92,28 @@ def _drop_folds(axis: np.ndarray, yf: np.ndarray, span: float) -> np.ndarray:
     if not fold.any():
         return axis
     return (axis & ~(fold[labels].astype(np.uint8))).astype(np.uint8)
+
+
+def _enclosing(mask: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    """Per component of `mask`, the area of the holes it encloses."""
+    inv = (mask == 0).astype(np.uint8)
+    m, holes, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
+    out = np.zeros(n, np.float64)
+    if m <= 1:
+        return out
+    h, w = mask.shape
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    inner = (x > 0) & (y > 0)
+    inner &= (x + stats[:, cv2.CC_STAT_WIDTH] < w) & (y + stats[:, cv2.CC_STAT_HEIGHT] < h)
+    inner[0] = False
+    if not inner.any():
+        return out
+    hole_ids = np.where(inner[holes], holes, 0).astype(np.float32)
+    around = cv2.dilate(hole_ids, np.ones((3, 3), np.uint8))
+    rim = (around > 0) & (mask > 0)
+    pairs = np.unique(np.stack([labels[rim], around[rim].astype(np.int64)]), axis=1)
+    np.add.at(out, pairs[0], stats[pairs[1], cv2.CC_STAT_AREA])
+    return out
 
 
 def _extend_lines(seeds, tophat, t_low, ksize, thin_kernel, protect) -> np.ndarray:
@@ -167,6 +189,9 @@ def detect(
     line_len = max(15, min(int(round(3 * line_min)), int(0.2 * min(y.shape))))
     horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (line_len, 1))
     vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, line_len))
+    gap = 2 * int(round(3 * s)) + 1
+    bridge_h = cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))
+    bridge_v = cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap))
     t_mid = 0.5 * (t_low + t_high)
     any_candidate = ((bright > t_mid) | (dark > t_mid)).astype(np.float32)
     density = cv2.blur(any_candidate, (2 * int(round(12 * s)) + 1,) * 2)
@@ -178,14 +203,21 @@ def detect(
 
     for sign, tophat in ((1.0, bright), (-1.0, dark)):
         # texture (brickwork, fabric, foliage) raises the bar locally
-        texture = cv2.blur(tophat, (2 * int(round(10 * s)) + 1,) * 2)
+        texture_k = (2 * int(round(10 * s)) + 1,) * 2
+        texture = cv2.blur(tophat, texture_k)
         low = (tophat > np.maximum(t_low, 2.5 * texture)).astype(np.uint8)
         if not low.any():
             continue
-        # straight runs along the picture's axes are frames, bars, rules and edges: content
-        axis = cv2.morphologyEx(low, cv2.MORPH_OPEN, horizontal) | cv2.morphologyEx(
-            low, cv2.MORPH_OPEN, vertical
+        # straight runs along the picture's axes are frames, bars, rules and edges: content.
+        # They are looked for at a lower threshold, across short gaps: texture beside a
+        # frame can break its run into pieces each short enough to pass for a scratch
+        faint = (tophat > 0.6 * np.maximum(t_low, 2.5 * texture)).astype(np.uint8)
+        axis = cv2.morphologyEx(
+            cv2.morphologyEx(faint, cv2.MORPH_CLOSE, bridge_h), cv2.MORPH_OPEN, horizontal
+        ) | cv2.morphologyEx(
+            cv2.morphologyEx(faint, cv2.MORPH_CLOSE, bridge_v), cv2.MORPH_OPEN, vertical
         )
+        axis &= cv2.dilate(low, np.ones((3, 3), np.uint8))
         if axis.any():
             if sign > 0:
                 axis = _drop_folds(axis, yf, 0.6)
@@ -214,10 +246,19 @@ def detect(
 
         calm = (busy < quiet_limit) & (crowd < crowded_limit)
         strong = peak > t_high
+        # the fine texture around a candidate, itself and the other candidates left out: a
+        # speck of dust stands far above it, a fleck of grass or gravel does not
+        rest = (low == 0).astype(np.float32)
+        rest_share = np.maximum(cv2.blur(rest, texture_k), 0.05)
+        rms = np.sqrt(cv2.blur(tophat * tophat * rest, texture_k) / rest_share)
+        distinct = peak > 4.5 * per_label(rms)
+        # closed outlines (a frame round a window, the rim of a button) are drawn, not
+        # scratched: a scratch or crack hardly ever encloses most of its own bounding box
+        hollow = _enclosing(low, labels, n) >= 0.4 * bw * bh
         # a speck far stronger than the texture around it is dust even on a busy background;
         # a catch-light is not: its iris and eye-white around it are nearly as contrasty
         standout = (peak > 2.5 * busy) & (crowd < crowded_limit)
-        speck = strong & (extent <= speck_max) & (calm | standout) & ~protected
+        speck = strong & distinct & (extent <= speck_max) & (calm | standout) & ~protected
         thin = survive <= 0.25 * area + 1
         single_stroke = area <= 3.2 * s * diag  # one line, not a word or a tangle
         # far brighter than the median around it (paper between letters is not: the median
@@ -238,8 +279,13 @@ def detect(
         very_long = (diag >= 2 * long_min) if (loose and sign > 0) else np.zeros(n, bool)
         line_long = strong & (thin | very_long) & (diag >= long_min) & long_ok
         line_long &= restoration_type >= 1  # scratches and cracks are beyond light restoration
+        # in a face, a line must be longer than any feature: brows, lids and lips are dark
+        # strokes, an eye-white or a row of teeth a short light one
+        line_long &= ~protected | (diag >= (1.5 if sign > 0 else 3.0) * long_min)
         line_short = strong & thin & (diag >= line_min) & (diag < long_min)
         line_short &= (calm | (glaring & (crowd < 2 * crowded_limit))) & ~protected
+        line_long &= ~hollow
+        line_short &= ~hollow
         accept = speck | line_long | line_short
         accept[0] = False
         counts.specks += int(speck[1:].sum())
@@ -263,6 +309,7 @@ def detect(
             busy2, crowd2 = core_mean(quiet), core_mean(density)
             ok = (ext2 <= speck_max) & (crowd2 < crowded_limit)
             ok &= (busy2 < quiet_limit) | (peak2 > 2.5 * busy2)
+            ok &= peak2 > 4.5 * core_mean(rms)
             if protect is not None:
                 ok &= core_mean((protect > 0).astype(np.float32)) <= 0.3
             ok[0] = False

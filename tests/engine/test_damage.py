@@ -161,3 +161,79 @@ def test_a_crack_is_followed_into_its_faint_branches():
     assert (mask[faint > 0] > 0).mean() > 0.6
     # and not the picture around it
     assert (mask > 0).mean() < 0.05
+
+
+def _calm_grey(seed=0, size=256):
+    rng = np.random.default_rng(seed)
+    y = np.full((size, size), 120.0, np.float32) + rng.normal(0, 1.5, (size, size))
+    return y
+
+
+def _u8(y):
+    return np.clip(y + 0.5, 0, 255).astype(np.uint8)
+
+
+def test_inside_a_face_only_lines_longer_than_any_feature_are_repaired():
+    y = _calm_grey(1)
+    face = np.zeros(y.shape, np.uint8)
+    cv2.ellipse(face, (128, 128), (70, 90), 0, 0, 360, 255, -1)
+    speck = (120, 100)  # a catch-light sized speck, inside the face
+    cv2.circle(y, speck, 2, 250, -1)
+    brow = np.zeros(y.shape, np.uint8)  # a dark stroke as long as a brow
+    cv2.line(brow, (95, 170), (150, 175), 255, 2)
+    y[brow > 0] -= 80
+    crack = np.zeros(y.shape, np.uint8)  # a bright crack right across the face
+    cv2.line(crack, (30, 20), (220, 240), 255, 2)
+    y[crack > 0] = 245
+    y8 = _u8(y)
+
+    unprotected, _ = damage.detect(y8, 2, 1.0)
+    assert unprotected[speck[1], speck[0]] > 0 and (unprotected[brow > 0] > 0).mean() > 0.5
+
+    mask, _ = damage.detect(y8, 2, 1.0, protect=face)
+    assert mask[speck[1], speck[0]] == 0
+    assert (mask[brow > 0] > 0).mean() < 0.1
+    assert (mask[crack > 0] > 0).mean() > 0.8
+
+
+def test_a_closed_outline_is_not_a_scratch():
+    """A light frame round a small dark window is drawn, not scratched."""
+    y = _calm_grey(2)
+    cv2.rectangle(y, (100, 100), (125, 130), 40, -1)
+    cv2.rectangle(y, (100, 100), (125, 130), 235, 2)
+    # the same strokes, open, would be taken for a scratch
+    cv2.line(y, (160, 60), (190, 90), 235, 2)
+    cv2.line(y, (190, 90), (215, 70), 235, 2)
+    mask, counts = damage.detect(_u8(y), 2, 1.0)
+    assert (mask[98:133, 98:128] > 0).mean() < 0.02
+    assert mask[75, 175] > 0 or mask[90, 190] > 0
+
+
+def test_flecks_of_a_fine_texture_are_not_dust():
+    """A busy, fine texture (gravel, grass, a knitted sweater) has bright flecks of its own."""
+    rng = np.random.default_rng(3)
+    fine = cv2.GaussianBlur(rng.normal(0, 1, (256, 256)).astype(np.float32), (0, 0), 1.2)
+    y = 120.0 + 14.0 * fine / fine.std()
+    real = [(40, 40), (200, 60), (120, 200)]
+    for x, yy in real:
+        cv2.circle(y, (x, yy), 2, 255, -1)
+    mask, counts = damage.detect(_u8(y), 0, 1.0)
+    assert all(mask[yy, x] > 0 for x, yy in real)
+    flecks = mask.copy()
+    for x, yy in real:
+        cv2.circle(flecks, (x, yy), 6, 0, -1)
+    assert np.count_nonzero(flecks) / flecks.size < 0.002, counts
+
+
+def test_a_frame_broken_up_by_the_wall_beside_it_is_still_content():
+    rng = np.random.default_rng(4)
+    y = 120.0 + 12.0 * cv2.GaussianBlur(rng.normal(0, 1, (256, 256)), (0, 0), 2.0)
+    frame = np.zeros(y.shape, np.uint8)
+    cv2.rectangle(frame, (60, 60), (196, 196), 255, 3)
+    y[frame > 0] = 240
+    y[63:194, 63:194] = 45  # dark glass
+    # the wall's own texture interrupts the frame's contrast here and there
+    for x in range(70, 190, 23):
+        y[58:66, x : x + 3] = 200
+    mask, counts = damage.detect(_u8(y), 2, 1.0)
+    assert (mask[frame > 0] > 0).mean() < 0.05, counts
