@@ -121,8 +121,9 @@ def _extend_lines(seeds, tophat, t_low, ksize, thin_kernel, protect) -> np.ndarr
 
     A crack network fades in and out along its length: only its strongest stretches pass the
     detection thresholds. Hysteresis follows the rest at a lower threshold, but only through
-    thin structure connected to an accepted line, and never more than a few times the
-    accepted length, so it cannot spread into texture the line happens to touch.
+    thin structure connected to an accepted line: all of it when it is at most a few times the
+    accepted length, otherwise only a short way from the accepted line, so it cannot spread
+    far into texture the line happens to touch.
     """
     # the texture around a line, without the line itself (which would hide its own branches)
     near = cv2.dilate(seeds.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
@@ -141,7 +142,19 @@ def _extend_lines(seeds, tophat, t_low, ksize, thin_kernel, protect) -> np.ndarr
     area = stats[:, cv2.CC_STAT_AREA].astype(np.float32)
     ok = (seeded > 0) & (area <= 2.5 * seeded + 30)
     ok[0] = False
-    return (ok[labels] * 255).astype(np.uint8)
+    out = ok[labels]
+    big = (seeded > 0) & ~ok
+    big[0] = False
+    if big.any():
+        # a network too large to take whole (or a line running into texture): follow it only
+        # a short way from the accepted line, along thin structure
+        allowed = big[labels].astype(np.uint8)
+        grown = (seeds & (allowed > 0)).astype(np.uint8)
+        k3 = np.ones((3, 3), np.uint8)
+        for _ in range(ksize[0]):
+            grown = cv2.dilate(grown, k3) & allowed
+        out |= grown > 0
+    return (out * 255).astype(np.uint8)
 
 
 def detect(
@@ -221,7 +234,25 @@ def detect(
         if axis.any():
             if sign > 0:
                 axis = _drop_folds(axis, yf, 0.6)
+            # but a straight stretch of a crack network is not a frame: only a candidate that
+            # is mostly such runs is content
+            n0, lab0 = cv2.connectedComponents(low, connectivity=8)
+            on_axis = np.bincount(lab0[(axis > 0) & (low > 0)], minlength=n0)
+            network = on_axis < 0.4 * np.bincount(lab0.ravel(), minlength=n0)
+            network[0] = False
+            axis = axis & ~network[lab0].astype(np.uint8)
             low = low & ~cv2.dilate(axis, np.ones((3, 3), np.uint8))
+        if sign > 0 and restoration_type >= 2:
+            # a crack network with flaking along it: the flakes (areas, not lines) would make
+            # the whole network fail the thinness test. Leave areas wider than a speck out,
+            # so the network's thin part is judged as the lines it is
+            opened = cv2.morphologyEx(low, cv2.MORPH_OPEN, thin_kernel)
+            m_, lab_, st_, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+            if m_ > 1:
+                ext_ = np.maximum(st_[:, cv2.CC_STAT_WIDTH], st_[:, cv2.CC_STAT_HEIGHT])
+                areas = ext_ > speck_max
+                areas[0] = False
+                low = low & ~cv2.dilate(areas[lab_].astype(np.uint8), np.ones((3, 3), np.uint8))
         n, labels, stats, cents = cv2.connectedComponentsWithStats(low, connectivity=8)
         if n <= 1:
             continue
@@ -265,7 +296,9 @@ def detect(
         # there is paper too)
         above = per_label(above_wide)
         glaring = (sign > 0) & (above > max(2.0 * t_high, 50.0)) & (restoration_type >= 1)
-        glaring &= level > 150.0  # a highlight in dark hair is bright only for the hair
+        # a highlight in dark hair is bright only for the hair; a crack on a dark coat or
+        # background stands far higher above it
+        glaring &= (level > 150.0) | (above > 70.0)
         if sign > 0:
             # bright lines: emulsion gone down to the paper; content is rarely that light
             # or far brighter than anything beside it: content is seldom a bright hairline
@@ -273,7 +306,9 @@ def detect(
             long_ok = calm | (level > 185.0) | glaring
             # a long thin line well above the wide median around it, on a busy picture: a
             # crack network makes its own surroundings busy and crowded
-            long_ok |= (above > max(t_high, 30.0)) & (diag >= 1.5 * long_min) & ~protected
+            # (in a face, only one well above anything beside it and longer than a feature)
+            long_ok |= (above > max(t_high, 30.0)) & ~protected
+            long_ok |= (above > max(1.5 * t_high, 40.0)) & (diag >= 1.5 * long_min)
         else:
             long_ok = calm & single_stroke
         very_long = (diag >= 2 * long_min) if (loose and sign > 0) else np.zeros(n, bool)
@@ -283,7 +318,18 @@ def detect(
         # strokes, an eye-white or a row of teeth a short light one
         line_long &= ~protected | (diag >= (1.5 if sign > 0 else 3.0) * long_min)
         line_short = strong & thin & (diag >= line_min) & (diag < long_min)
-        line_short &= (calm | (glaring & (crowd < 2 * crowded_limit))) & ~protected
+        short_ok = calm | (glaring & (crowd < 2 * crowded_limit))
+        if restoration_type >= 2 and (line_long[1:] & ~hollow[1:]).any():
+            # a crack network crowds itself and breaks into short pieces: on severe damage a
+            # short piece glaring far above everything around it, near a crack already
+            # found, is taken however crowded (glints on water and rigging are not near one)
+            r = int(round(0.5 * long_min))
+            disc_r = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)
+            found = (line_long & ~hollow).copy()
+            found[0] = False
+            zone = cv2.dilate(found[labels].astype(np.uint8), disc_r).astype(np.float32)
+            short_ok |= glaring & (above > 80.0) & (per_label(zone) > 0)
+        line_short &= short_ok & ~protected
         line_long &= ~hollow
         line_short &= ~hollow
         accept = speck | line_long | line_short

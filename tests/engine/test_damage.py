@@ -237,3 +237,17 @@ def test_a_frame_broken_up_by_the_wall_beside_it_is_still_content():
         y[58:66, x : x + 3] = 200
     mask, counts = damage.detect(_u8(y), 2, 1.0)
     assert (mask[frame > 0] > 0).mean() < 0.05, counts
+
+
+def test_a_straight_stretch_of_a_crack_is_repaired_with_the_rest_of_it():
+    """Only a candidate made mostly of straight runs along the axes is a frame or a rule."""
+    y = _calm_grey(5)
+    crack = np.zeros(y.shape, np.uint8)
+    pts = np.array([(15, 60), (125, 60), (150, 95), (185, 88), (215, 130), (240, 190)])
+    cv2.polylines(crack, [pts.astype(np.int32)], False, 255, 2)
+    cv2.line(crack, (150, 95), (135, 160), 255, 2)  # a branch
+    y[crack > 0] = 240
+    mask, counts = damage.detect(_u8(y), 2, 1.0)
+    straight = crack[:, :120] > 0
+    assert (mask[:, :120][straight] > 0).mean() > 0.8, counts
+    assert (mask[crack > 0] > 0).mean() > 0.8
