@@ -148,12 +148,9 @@ def _extend_lines(seeds, tophat, t_low, ksize, thin_kernel, protect) -> np.ndarr
     if big.any():
         # a network too large to take whole (or a line running into texture): follow it only
         # a short way from the accepted line, along thin structure
-        allowed = big[labels].astype(np.uint8)
-        grown = (seeds & (allowed > 0)).astype(np.uint8)
-        k3 = np.ones((3, 3), np.uint8)
-        for _ in range(ksize[0]):
-            grown = cv2.dilate(grown, k3) & allowed
-        out |= grown > 0
+        allowed = big[labels]
+        away = cv2.distanceTransform((~(seeds & allowed)).astype(np.uint8), cv2.DIST_L2, 3)
+        out |= allowed & (away <= ksize[0])
     return (out * 255).astype(np.uint8)
 
 
@@ -242,17 +239,6 @@ def detect(
             network[0] = False
             axis = axis & ~network[lab0].astype(np.uint8)
             low = low & ~cv2.dilate(axis, np.ones((3, 3), np.uint8))
-        if sign > 0 and restoration_type >= 2:
-            # a crack network with flaking along it: the flakes (areas, not lines) would make
-            # the whole network fail the thinness test. Leave areas wider than a speck out,
-            # so the network's thin part is judged as the lines it is
-            opened = cv2.morphologyEx(low, cv2.MORPH_OPEN, thin_kernel)
-            m_, lab_, st_, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
-            if m_ > 1:
-                ext_ = np.maximum(st_[:, cv2.CC_STAT_WIDTH], st_[:, cv2.CC_STAT_HEIGHT])
-                areas = ext_ > speck_max
-                areas[0] = False
-                low = low & ~cv2.dilate(areas[lab_].astype(np.uint8), np.ones((3, 3), np.uint8))
         n, labels, stats, cents = cv2.connectedComponentsWithStats(low, connectivity=8)
         if n <= 1:
             continue
@@ -323,12 +309,11 @@ def detect(
             # a crack network crowds itself and breaks into short pieces: on severe damage a
             # short piece glaring far above everything around it, near a crack already
             # found, is taken however crowded (glints on water and rigging are not near one)
-            r = int(round(0.5 * long_min))
-            disc_r = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)
             found = (line_long & ~hollow).copy()
             found[0] = False
-            zone = cv2.dilate(found[labels].astype(np.uint8), disc_r).astype(np.float32)
-            short_ok |= glaring & (above > 80.0) & (per_label(zone) > 0)
+            away = cv2.distanceTransform((~found[labels]).astype(np.uint8), cv2.DIST_L2, 3)
+            near_found = (away <= 0.5 * long_min).astype(np.float32)
+            short_ok |= glaring & (above > 80.0) & (per_label(near_found) > 0)
         line_short &= short_ok & ~protected
         line_long &= ~hollow
         line_short &= ~hollow
