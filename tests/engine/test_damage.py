@@ -251,3 +251,12 @@ def test_a_straight_stretch_of_a_crack_is_repaired_with_the_rest_of_it():
     straight = crack[:, :120] > 0
     assert (mask[:, :120][straight] > 0).mean() > 0.8, counts
     assert (mask[crack > 0] > 0).mean() > 0.8
+
+
+def test_a_large_scan_has_its_damage_found_as_a_small_one_does():
+    """Dust and scratches are as many pixels wide as the scan is fine: on a 1536-pixel scan
+    they are three times wider than on a 512-pixel one, and must still be found."""
+    case = synth.make_case(31, kind="landscape", level="medium", size=(1536, 1536))
+    out = restore(case.degraded, restoration_type=1).image
+    assert psnr(out, case.clean, case.mask) > psnr(case.degraded, case.clean, case.mask) + 5
+    assert psnr(out, case.clean) > psnr(case.degraded, case.clean) + 4
