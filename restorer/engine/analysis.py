@@ -232,7 +232,7 @@ def plan(image: np.ndarray, restoration_type: int, change_color: bool) -> tuple[
         beta = 1.0  # the tint is put back (or not) separately; the tone works on neutral grey
         # the levels of a grey print are those of its grey
         v_lo = _black_level(luma_u8(preview).astype(np.float32), valid, pv_sigma)
-        v_hi = _white_level(y, valid_white)
+        v_hi = _white_level(y, valid_white, v_lo <= BLACK_OK + 8.0)
     else:
         cast = _consistent_cast(smooth, y, valid_white, d_rgb, w_rgb, d_y, w_y)
         # a warm light patch alone may be a beige wall; ageing that tints a print also fades
@@ -264,7 +264,7 @@ def plan(image: np.ndarray, restoration_type: int, change_color: bool) -> tuple[
         # the levels of a colour photo are those of its strongest and weakest channels:
         # a saturated green never has a light luminance, and is not faded for it
         v_lo = _black_level(raw.min(axis=2), valid, pv_sigma)
-        v_hi = _white_level(balanced.max(axis=2), valid_white)
+        v_hi = _white_level(balanced.max(axis=2), valid_white, v_lo <= BLACK_OK + 8.0)
     y_lo = v_lo
 
     # tone: stretch only what is faded, keep what is already fine (with a soft dead zone)
@@ -422,7 +422,7 @@ def open_by_reconstruction(v: np.ndarray, radius: int = 3) -> np.ndarray:
     return m
 
 
-def _white_level(v: np.ndarray, valid: np.ndarray) -> float:
+def _white_level(v: np.ndarray, valid: np.ndarray, fine_ok: bool = True) -> float:
     """99.5th percentile after a 5 x 5 median, which removes grain and the thinnest damage.
 
     (An opening would remove wider bright damage too, but also true small whites - teeth,
@@ -433,9 +433,10 @@ def _white_level(v: np.ndarray, valid: np.ndarray) -> float:
     level = float(np.percentile(cv2.medianBlur(v8, 5)[valid], 99.5))
     # but the median also erases fine light texture (hatching, lace, thin frames, a striped
     # shirt) that is as much the picture's white as a wall: when much of the picture is well
-    # above the median's white, that white is too low
+    # above the median's white, that white is too low. Only on a print whose blacks are
+    # sound, though: on a faded one, what stands above is scratches, cracks and dust.
     fine = float(np.percentile(v8[valid], 99.0))
-    return fine if fine > level + 6.0 else level
+    return fine if fine_ok and fine > level + 6.0 else level
 
 
 def _ramp(x: float, start: float, end: float) -> float:

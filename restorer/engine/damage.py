@@ -199,9 +199,6 @@ def detect(
     line_len = max(15, min(int(round(3 * line_min)), int(0.2 * min(y.shape))))
     horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (line_len, 1))
     vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, line_len))
-    gap = 2 * int(round(3 * s)) + 1
-    bridge_h = cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))
-    bridge_v = cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap))
     t_mid = 0.5 * (t_low + t_high)
     any_candidate = ((bright > t_mid) | (dark > t_mid)).astype(np.float32)
     density = cv2.blur(any_candidate, (2 * int(round(12 * s)) + 1,) * 2)
@@ -218,16 +215,10 @@ def detect(
         low = (tophat > np.maximum(t_low, 2.5 * texture)).astype(np.uint8)
         if not low.any():
             continue
-        # straight runs along the picture's axes are frames, bars, rules and edges: content.
-        # They are looked for at a lower threshold, across short gaps: texture beside a
-        # frame can break its run into pieces each short enough to pass for a scratch
-        faint = (tophat > 0.6 * np.maximum(t_low, 2.5 * texture)).astype(np.uint8)
-        axis = cv2.morphologyEx(
-            cv2.morphologyEx(faint, cv2.MORPH_CLOSE, bridge_h), cv2.MORPH_OPEN, horizontal
-        ) | cv2.morphologyEx(
-            cv2.morphologyEx(faint, cv2.MORPH_CLOSE, bridge_v), cv2.MORPH_OPEN, vertical
+        # straight runs along the picture's axes are frames, bars, rules and edges: content
+        axis = cv2.morphologyEx(low, cv2.MORPH_OPEN, horizontal) | cv2.morphologyEx(
+            low, cv2.MORPH_OPEN, vertical
         )
-        axis &= cv2.dilate(low, np.ones((3, 3), np.uint8))
         if axis.any():
             if sign > 0:
                 axis = _drop_folds(axis, yf, 0.6)
