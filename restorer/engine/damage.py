@@ -164,12 +164,43 @@ def detect(
 ) -> tuple[np.ndarray, DamageCounts]:
     """Damage mask (uint8 0/255) of a uint8 luminance tile, and what was found.
 
-    `scale` is the photo's size relative to a 1000-pixel print scan: kernels and lengths grow
-    with it, so a speck on a 6000-pixel scan is measured like one on a small scan.
+    `scale` is the photo's size relative to a 512-pixel scan, the size the thresholds were
+    set on. Dust, scratches and cracks are as many pixels wide as the scan is fine, so a
+    larger scan's defects are looked for on a copy reduced by `scale` (16 times cheaper on a
+    2048-pixel scan), and the mask is brought back to full size; hairlines finer than the
+    reduction are the price. `protect` (uint8, 255 = a face) shields features.
     `loose` also takes long bright regions that are not thin (a crease with its flaking):
     good enough to keep them out of measurements, too coarse for painting out.
     """
-    s = max(1.0, scale)
+    if scale <= 1.25:
+        return _detect(y, restoration_type, noise_sigma, max(1.0, scale), protect, loose)
+    h, w = y.shape
+    size = (max(8, round(w / scale)), max(8, round(h / scale)))
+    small = cv2.resize(y, size, interpolation=cv2.INTER_AREA)
+    small_protect = None
+    if protect is not None:
+        small_protect = cv2.resize(protect, size, interpolation=cv2.INTER_NEAREST)
+    # averaging pixels averages the grain away too
+    mask, counts = _detect(small, restoration_type, noise_sigma / scale, 1.0, small_protect, loose)
+    if not mask.any():
+        return np.zeros((h, w), np.uint8), counts
+    up = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
+    r = max(1, int(round(scale / 2)))
+    up = cv2.dilate((up > 64).astype(np.uint8) * 255, np.ones((2 * r + 1,) * 2, np.uint8))
+    counts.pixels = int(np.count_nonzero(up))
+    return up, counts
+
+
+def _detect(
+    y: np.ndarray,
+    restoration_type: int,
+    noise_sigma: float,
+    s: float,
+    protect: np.ndarray | None,
+    loose: bool,
+) -> tuple[np.ndarray, DamageCounts]:
+    """`detect` on a tile whose defects are `s` (1 to 1.25) times as wide as on a 512-pixel
+    scan: kernels and lengths grow with `s`."""
     k = 2 * int(round(4 * s)) + 1
     bg = cv2.medianBlur(y, min(k, 255))
     yf = y.astype(np.float32)
@@ -260,9 +291,6 @@ def detect(
         rest_share = np.maximum(cv2.blur(rest, texture_k), 0.05)
         rms = np.sqrt(cv2.blur(tophat * tophat * rest, texture_k) / rest_share)
         distinct = peak > 4.5 * per_label(rms)
-        # closed outlines (a frame round a window, the rim of a button) are drawn, not
-        # scratched: a scratch or crack hardly ever encloses most of its own bounding box
-        hollow = _enclosing(low, labels, n) >= 0.4 * bw * bh
         # a speck far stronger than the texture around it is dust even on a busy background;
         # a catch-light is not: its iris and eye-white around it are nearly as contrasty
         standout = (peak > 2.5 * busy) & (crowd < crowded_limit)
@@ -295,19 +323,23 @@ def detect(
         # strokes, an eye-white or a row of teeth a short light one
         line_long &= ~protected | (diag >= (1.5 if sign > 0 else 3.0) * long_min)
         line_short = strong & thin & (diag >= line_min) & (diag < long_min)
+        if (line_long[1:] | line_short[1:]).any():
+            # closed outlines (a frame round a window, the rim of a button) are drawn, not
+            # scratched: a scratch or crack hardly ever encloses most of its own bounding box
+            hollow = _enclosing(low, labels, n) >= 0.4 * bw * bh
+            line_long &= ~hollow
+            line_short &= ~hollow
         short_ok = calm | (glaring & (crowd < 2 * crowded_limit))
-        if restoration_type >= 2 and (line_long[1:] & ~hollow[1:]).any():
+        if restoration_type >= 2 and line_long[1:].any():
             # a crack network crowds itself and breaks into short pieces: on severe damage a
             # short piece glaring far above everything around it, near a crack already
             # found, is taken however crowded (glints on water and rigging are not near one)
-            found = (line_long & ~hollow).copy()
+            found = line_long.copy()
             found[0] = False
             away = cv2.distanceTransform((~found[labels]).astype(np.uint8), cv2.DIST_L2, 3)
             near_found = (away <= 0.5 * long_min).astype(np.float32)
             short_ok |= glaring & (above > 80.0) & (per_label(near_found) > 0)
         line_short &= short_ok & ~protected
-        line_long &= ~hollow
-        line_short &= ~hollow
         accept = speck | line_long | line_short
         accept[0] = False
         counts.specks += int(speck[1:].sum())

@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 
 CASCADE_NAME = "haarcascade_frontalface_default.xml"
+# faces worth protecting are large enough to be found on a copy this many pixels across
+DETECT_SIDE = 512
 
 
 @functools.lru_cache(maxsize=1)
@@ -31,9 +33,6 @@ def _cascade():
 
 def available() -> bool:
     return _cascade() is not None
-
-
-DETECT_SIDE = 512
 
 
 def face_mask(gray: np.ndarray) -> np.ndarray | None:

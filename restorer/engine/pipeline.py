@@ -124,35 +124,6 @@ def _lift_stains(rgb: np.ndarray, plan, stain: np.ndarray, scale: float) -> np.n
     return np.clip(f * gain[..., None] + 0.5, 0, 255).astype(np.uint8)
 
 
-def _detect(y, restoration_type, noise_sigma, damage_scale, protect):
-    """Find damage on a copy about 512 pixels across for the whole photo.
-
-    Dust, scratches and cracks are as many pixels wide as the scan is fine: a large scan's
-    defects are found on a reduced copy, where they look as they do on the 512-pixel scans
-    the detector's thresholds were set on (and the search is 16 times cheaper on a
-    2048-pixel scan). The mask is brought back to full size and painted out there. Hairlines
-    finer than the reduction are the price.
-    """
-    f = float(damage_scale)
-    if f <= 1.25:
-        return damage.detect(y, restoration_type, noise_sigma, max(1.0, f), protect)
-    h, w = y.shape
-    size = (max(8, round(w / f)), max(8, round(h / f)))
-    small = cv2.resize(y, size, interpolation=cv2.INTER_AREA)
-    small_protect = None
-    if protect is not None:
-        small_protect = cv2.resize(protect, size, interpolation=cv2.INTER_NEAREST)
-    # averaging pixels averages the grain away too
-    mask, counts = damage.detect(small, restoration_type, noise_sigma / f, 1.0, small_protect)
-    if not mask.any():
-        return np.zeros((h, w), np.uint8), counts
-    up = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
-    r = max(1, int(round(f / 2)))
-    up = cv2.dilate((up > 64).astype(np.uint8) * 255, np.ones((2 * r + 1,) * 2, np.uint8))
-    counts.pixels = int(np.count_nonzero(up))
-    return up, counts
-
-
 def _restore_tile(
     rgb: np.ndarray,
     plan: analysis.Plan,
@@ -180,7 +151,7 @@ def _restore_tile(
     sigma = plan.noise_sigma
     y = enhance.denoise_luma(y, sigma, 1.0 if model_type != 2 else 1.1)
 
-    mask, counts = _detect(y, restoration_type, sigma * 0.35, damage_scale, protect)
+    mask, counts = damage.detect(y, restoration_type, sigma * 0.35, damage_scale, protect)
     if extra_mask is not None:
         mask = np.maximum(mask, extra_mask)
     if ycc is not None:
