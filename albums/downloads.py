@@ -15,9 +15,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.files.storage import default_storage
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from albums.models import Album, Photo, Version
 from restorer import imaging
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
@@ -134,3 +137,113 @@ def _unique(name: str, used: set[str]) -> str:
         number += 1
     used.add(candidate.lower())
     return candidate
+
+
+def _album_photos(album: Album):
+    return Photo.objects.in_album(album).with_restoration().order_by("position", "pk")
+
+
+def photo_number(photo: Photo) -> int:
+    from django.db.models import Q
+
+    before = Q(position__lt=photo.position) | Q(position=photo.position, pk__lt=photo.pk)
+    return Photo.objects.in_album(photo.album).filter(before).count() + 1
+
+
+def clean_download(photo: Photo, version: Version | None, album: Album) -> HttpResponse:
+    """The photo as shown (restored where done), with no private metadata, as a download."""
+    number = photo_number(photo)
+    if version is not None:
+        with version.restoration.result.open("rb") as handle:
+            clean = imaging.without_metadata(handle.read())
+        suffix = " (restored)"
+    else:
+        with photo.original.open("rb") as handle:
+            picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
+        clean = imaging.upright_jpeg(picture)
+        suffix = ""
+    name = photo_file_name(
+        album.title, number, photo.caption or stem_of(photo.original_name),
+        clean.extension, suffix,
+    )  # fmt: skip
+    response = HttpResponse(clean.content, content_type=clean.mime_type)
+    response["Content-Disposition"] = _attachment(name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _attachment(name: str) -> str:
+    from django.utils.http import content_disposition_header
+
+    return content_disposition_header(True, name)
+
+
+def shown_entries(album: Album):
+    """ZIP entries of an album as shown: restored where done, without private metadata."""
+    photos = _album_photos(album).select_related(None).iterator(chunk_size=200)
+    versions = Version.objects.select_related("restoration")
+    for number, photo in enumerate(photos, start=1):
+        caption = photo.caption or stem_of(photo.original_name)
+        shown = versions.filter(code=photo.shown_code).first() if photo.shown_code else None
+        if shown is not None:
+            name = shown.restoration.result.name
+            extension = name.rsplit(".", 1)[-1]
+            if extension not in ("jpg", "png"):
+                extension = "jpg"
+            yield Entry(
+                photo_file_name(album.title, number, caption, extension, " (restored)"),
+                clean_chunks(name),
+                shown.restoration.finished_at,
+            )
+        else:
+            yield Entry(
+                photo_file_name(album.title, number, caption, "jpg"),
+                _clean_original(photo.original.name),
+                photo.uploaded_at,
+            )
+
+
+def _clean_original(name: str):
+    def read():
+        with default_storage.open(name, "rb") as handle:
+            picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
+        yield imaging.upright_jpeg(picture).content
+
+    return read
+
+
+def owner_entries(album: Album, include: str):
+    photos = _album_photos(album).iterator(chunk_size=200)
+    versions = Version.objects.select_related("restoration")
+    for number, photo in enumerate(photos, start=1):
+        caption = photo.caption or stem_of(photo.original_name)
+        if include in ("originals", "both"):
+            extension = photo.original.name.rsplit(".", 1)[-1]
+            folder = "Originals/" if include == "both" else ""
+            yield Entry(
+                folder + photo_file_name(album.title, number, caption, extension),
+                stored_chunks(photo.original.name),
+                photo.uploaded_at,
+            )
+        if include in ("restored", "both") and photo.shown_code:
+            shown = versions.filter(code=photo.shown_code).first()
+            if shown is None:
+                continue
+            restoration = shown.restoration
+            extension = restoration.result.name.rsplit(".", 1)[-1]
+            folder = "Restored/" if include == "both" else ""
+            yield Entry(
+                folder + photo_file_name(album.title, number, caption, extension, " (restored)"),
+                stored_chunks(restoration.result.name),
+                restoration.finished_at,
+            )
+
+
+def zip_response(album: Album, entries, label: str = "") -> StreamingHttpResponse:
+    name = (safe_name(album.title) or "Album") + label + ".zip"
+    response = StreamingHttpResponse(zip_stream(entries), content_type="application/zip")
+    response["Content-Disposition"] = _attachment(name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from albums import share_views, views
+from albums import share_views, views, visitor_views
 
 app_name = "albums"
 
@@ -8,12 +8,12 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("albums/new/", views.album_new, name="new"),
     path("shared/", share_views.shared_overview, name="shared"),
-    path("s/<str:token>/", share_views.share_page, name="share"),
-    path("s/<str:token>/zip/", share_views.share_zip, name="share_zip"),
-    path("s/<str:token>/photos/<str:photo_code>/", share_views.share_photo, name="share_photo"),
+    path("s/<str:token>/", visitor_views.share_page, name="share"),
+    path("s/<str:token>/zip/", visitor_views.share_zip, name="share_zip"),
+    path("s/<str:token>/photos/<str:photo_code>/", visitor_views.share_photo, name="share_photo"),
     path(
         "s/<str:token>/photos/<str:photo_code>/file/<str:kind>/",
-        share_views.share_file,
+        visitor_views.share_file,
         name="share_file",
     ),
     path("albums/<str:code>/share/", share_views.album_share, name="album_share"),
@@ -29,7 +29,7 @@ urlpatterns = [
         share_views.member_remove,
         name="member_remove",
     ),
-    path("albums/<str:code>/download.zip", share_views.album_zip, name="album_zip"),
+    path("albums/<str:code>/download.zip", views.album_zip, name="album_zip"),
     path("albums/<str:code>/", views.album_detail, name="detail"),
     path("albums/<str:code>/edit/", views.album_edit, name="edit"),
     path("albums/<str:code>/delete/", views.album_delete, name="delete"),

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_POST
 from albums import downloads
 from albums.forms import AlbumForm, CaptionForm, RestoreForm
 from albums.models import Album, DuplicatePhoto, Photo, Version, human_size
-from albums.share_views import clean_download, photo_number
 from restorer import imaging
 from restorer.files import serve_file
 from restorer.models import ProviderHold, QuotaExceeded, Restoration, check_quota
@@ -424,11 +423,11 @@ def version_file(
     if kind == "result" and restoration.result:
         if album.owner_id != request.user.id:
             # Others get the picture without private metadata.
-            return clean_download(photo, _get_version(photo, version_code), album)
+            return downloads.clean_download(photo, _get_version(photo, version_code), album)
         extension = restoration.result.name.rsplit(".", 1)[-1]
         name = downloads.photo_file_name(
             album.title,
-            photo_number(photo),
+            downloads.photo_number(photo),
             photo.caption or downloads.stem_of(photo.original_name),
             extension,
             " (restored)",
@@ -490,9 +489,22 @@ def photo_file(request: HttpRequest, code: str, photo_code: str, kind: str) -> H
         # Originals are the owner's alone: exactly as uploaded, metadata and all.
         name = downloads.photo_file_name(
             album.title,
-            photo_number(photo),
+            downloads.photo_number(photo),
             photo.caption or downloads.stem_of(photo.original_name),
             photo.original.name.rsplit(".", 1)[-1],
         )
         return serve_file(photo.original, photo.mime_type, download_name=name)
     raise Http404("No such file.")
+
+
+@require_GET
+def album_zip(request: HttpRequest, code: str) -> HttpResponse:
+    """The owner's ZIP (originals, restorations or both), or a member's (as shown)."""
+    album = _get_album_for_user(request, code)
+    if album.owner_id != request.user.id:
+        return downloads.zip_response(album, downloads.shown_entries(album))
+    include = request.GET.get("include", "both")
+    if include not in ("originals", "restored", "both"):
+        raise Http404("Choose originals, restored or both.")
+    labels = {"originals": " (originals)", "restored": " (restored)", "both": ""}
+    return downloads.zip_response(album, downloads.owner_entries(album, include), labels[include])
