@@ -112,3 +112,11 @@ def test_the_profile_page(alice_client, alice, bob):
 
 def test_the_profile_needs_a_login(anon_client):
     assert anon_client.get("/accounts/profile/").status_code == 302
+
+
+def test_the_login_page_names_the_site_not_the_host(client, settings):
+    settings.SITE_NAME = "The Family Archive"
+    page = client.get("/accounts/login/").content.decode()
+    assert "<title>Log in · The Family Archive</title>" in page
+    assert page.count("The Family Archive") == 3  # title, header and footer
+    assert "testserver" not in page

@@ -1,11 +1,22 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from restorer.accounts.forms import ProfileForm, SignupForm
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login view names the site by the request's host; the pages use SITE_NAME."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
 
 
 def signup(request: HttpRequest) -> HttpResponse:
