@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from albums.models import Album, AlbumMember, Photo, ShareLink, Version
+from restorer.admin import RestorationAdmin
 from restorer.files import serve_file
+from restorer.models import Restoration
 
 
 @admin.register(Album)
@@ -104,18 +107,22 @@ class PhotoAdmin(admin.ModelAdmin):
     readonly_fields = [
         "preview_large",
         "code",
-        "original",
+        "original_link",
         "original_name",
         "mime_type",
         "sha256",
         "size",
         "width",
         "height",
-        "thumbnail",
-        "display",
+        "thumbnail_link",
+        "display_link",
         "uploaded_at",
     ]
+    # The files are shown as links to the views below, which check who asks.
     exclude = [
+        "original",
+        "thumbnail",
+        "display",
         "thumbnail_width",
         "thumbnail_height",
         "display_width",
@@ -127,21 +134,58 @@ class PhotoAdmin(admin.ModelAdmin):
     date_hierarchy = "uploaded_at"
     list_per_page = 50
 
+    def has_add_permission(self, request) -> bool:
+        return False  # photos come in through an album's upload, which checks and stores them
+
     def get_urls(self):
         extra = [
             path(
                 "<int:pk>/thumbnail/",
                 self.admin_site.admin_view(self.thumbnail_view),
                 name="albums_photo_thumbnail",
-            )
+            ),
+            path(
+                "<int:pk>/file/<str:kind>/",
+                self.admin_site.admin_view(self.file_view),
+                name="albums_photo_file",
+            ),
         ]
         return extra + super().get_urls()
 
-    def thumbnail_view(self, request, pk: int):
+    def _photo_for(self, request, pk: int) -> Photo:
         photo = get_object_or_404(Photo, pk=pk)
         if not self.has_view_permission(request, photo):
             raise PermissionDenied
-        return serve_file(photo.thumbnail, "image/jpeg")
+        return photo
+
+    def thumbnail_view(self, request, pk: int):
+        return serve_file(self._photo_for(request, pk).thumbnail, "image/jpeg")
+
+    def file_view(self, request, pk: int, kind: str):
+        photo = self._photo_for(request, pk)
+        if kind == "original":
+            return serve_file(photo.original, photo.mime_type, download_name=photo.original_name)
+        if kind in ("thumbnail", "display"):
+            return serve_file(getattr(photo, kind), "image/jpeg")
+        raise Http404("No such file.")
+
+    def _file_link(self, photo: Photo, kind: str):
+        if not getattr(photo, kind).name:
+            return "—"
+        url = reverse("admin:albums_photo_file", args=[photo.pk, kind])
+        return format_html('<a href="{}">{}</a>', url, getattr(photo, kind).name)
+
+    @admin.display(description="Original")
+    def original_link(self, photo: Photo):
+        return self._file_link(photo, "original")
+
+    @admin.display(description="Thumbnail")
+    def thumbnail_link(self, photo: Photo):
+        return self._file_link(photo, "thumbnail")
+
+    @admin.display(description="Display size")
+    def display_link(self, photo: Photo):
+        return self._file_link(photo, "display")
 
     def _img(self, photo: Photo, height: int):
         if not photo.thumbnail:
@@ -176,3 +220,22 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.display(description="Size", ordering="size")
     def size_mb(self, photo: Photo) -> str:
         return f"{photo.size / (1024 * 1024):.1f} MB"
+
+
+admin.site.unregister(Restoration)
+
+
+@admin.register(Restoration)
+class GalleryRestorationAdmin(RestorationAdmin):
+    """The restorations, each with the photo it belongs to (restorer knows nothing of photos)."""
+
+    list_display = [*RestorationAdmin.list_display[:2], "photo", *RestorationAdmin.list_display[2:]]
+    list_select_related = ["owner", "version__photo"]
+
+    @admin.display(description="Photo")
+    def photo(self, restoration: Restoration):
+        version = getattr(restoration, "version", None)
+        if version is None:
+            return "—"
+        url = reverse("admin:albums_photo_change", args=[version.photo_id])
+        return format_html('<a href="{}">{}</a>', url, Truncator(str(version.photo)).chars(30))

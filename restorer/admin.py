@@ -1,36 +1,92 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from restorer.models import ProviderHold, Restoration, month_start
+from restorer.files import serve_file
+from restorer.models import ProviderHold, QuotaExceeded, Restoration, month_start
 
 User = get_user_model()
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The states by their names, each name once ("Restoring" is two states, by provider)."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        names: dict[str, list[str]] = {}
+        for value, label in Restoration.State.choices:
+            names.setdefault(label, []).append(value)
+        return [(",".join(values), label) for label, values in names.items()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(state__in=self.value().split(","))
+        return queryset
 
 
 @admin.register(Restoration)
 class RestorationAdmin(admin.ModelAdmin):
     list_display = [
+        "preview",
         "code",
         "owner",
-        "provider",
-        "state",
-        "progress",
+        "state_and_progress",
         "options",
+        "provider",
         "error_code",
-        "api_calls",
         "created_at",
         "duration",
     ]
-    list_filter = ["state", "provider", "error_code", "restoration_type", "created_at"]
+    list_display_links = ["preview", "code"]
+    list_filter = [StateFilter, "provider", "error_code", "restoration_type", "created_at"]
     search_fields = ["code", "remote_task_id", "owner__username", "owner__email", "error_message"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     actions = ["retry_failed", "cancel_queued"]
     readonly_fields = [f.name for f in Restoration._meta.fields]
+    list_per_page = 50
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:pk>/thumbnail/",
+                self.admin_site.admin_view(self.thumbnail_view),
+                name="restorer_restoration_thumbnail",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def thumbnail_view(self, request, pk: int):
+        restoration = get_object_or_404(Restoration, pk=pk)
+        if not self.has_view_permission(request, restoration):
+            raise PermissionDenied
+        return serve_file(restoration.result_thumbnail, "image/jpeg")
+
+    @admin.display(description="")
+    def preview(self, restoration: Restoration):
+        if not restoration.result_thumbnail:
+            return "—"
+        url = reverse("admin:restorer_restoration_thumbnail", args=[restoration.pk])
+        return format_html(
+            '<img src="{}" alt="" loading="lazy" style="height:48px;width:auto;border-radius:3px">',
+            url,
+        )
+
+    @admin.display(description="State", ordering="state")
+    def state_and_progress(self, restoration: Restoration) -> str:
+        if restoration.is_final or not restoration.progress:
+            return restoration.get_state_display()
+        return f"{restoration.get_state_display()} {restoration.progress}%"
 
     def changelist_view(self, request, extra_context=None):
         hold = ProviderHold.current()
@@ -55,7 +111,15 @@ class RestorationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed restorations (PicWish: a new paid task)")
     def retry_failed(self, request, queryset):
-        retried = sum(restoration.retry() for restoration in queryset.filter(state="failed"))
+        retried = 0
+        for restoration in queryset.filter(state=Restoration.State.FAILED):
+            try:
+                retried += restoration.retry()
+            except QuotaExceeded as exc:
+                self.message_user(
+                    request, f"{restoration.code} for {restoration.owner}: {exc.message}",
+                    messages.WARNING,
+                )  # fmt: skip
         self.message_user(request, f"{retried} restoration(s) queued again.", messages.SUCCESS)
 
     @admin.action(description="Cancel the selected queued restorations")

@@ -27,12 +27,11 @@ from __future__ import annotations
 import logging
 import math
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import F, Min, Q
+from django.db.models import Min
 from django.utils import timezone
 
 from restorer.logs import job_context
@@ -79,15 +78,7 @@ class DurationEstimate:
 
     def seconds(self) -> float:
         if time.monotonic() - self.read_at > ESTIMATE_REFRESH:
-            recent = list(
-                Restoration.objects.filter(
-                    provider=Restoration.Provider.PICWISH,
-                    state=State.DONE,
-                    remote_seconds__isnull=False,
-                )
-                .order_by("-finished_at")
-                .values_list("remote_seconds", flat=True)[:40]
-            )
+            recent = Restoration.objects.recent_remote_seconds(40)
             # Most tasks are done by the first poll; the rest get one more, soon after.
             self.value = percentile(recent, 0.8) if len(recent) >= 3 else self.default
             self.read_at = time.monotonic()
@@ -139,7 +130,7 @@ class Dispatcher:
             if ProviderHold.current() is not None:
                 return "held"
             now = timezone.now()
-            job = self._next_poll(now)
+            job = Restoration.objects.polls_due(now).first()
             if job is not None:
                 with job_context(job):
                     self.poll(job)
@@ -161,25 +152,14 @@ class Dispatcher:
         self.renewed_at = time.monotonic()
         return Lease.acquire(LEASE_NAME, self.holder, self.lease_seconds)
 
-    def _next_poll(self, now) -> Restoration | None:
-        return (
-            Restoration.objects.filter(
-                provider=Restoration.Provider.PICWISH,
-                state=State.SUBMITTED,
-                next_action_at__lte=now,
-            )
-            .order_by("next_action_at", "pk")
-            .first()
-        )
-
     def _seconds_to_next_event(self, now) -> float | None:
         """Until the next due poll or retry; None when nothing is in flight."""
-        picwish = Restoration.objects.filter(provider=Restoration.Provider.PICWISH)
-        waiting = picwish.filter(
-            Q(state=State.SUBMITTED) | Q(state=State.QUEUED, input_ready=True)
-        ).aggregate(earliest=Min("next_action_at"))["earliest"]
+        in_flight = Restoration.objects.for_dispatcher()
+        waiting = in_flight.exclude(state=State.SUBMITTING).aggregate(
+            earliest=Min("next_action_at")
+        )["earliest"]
         if waiting is None:
-            if picwish.filter(state__in=[State.SUBMITTED, State.SUBMITTING]).exists():
+            if in_flight.exclude(state=State.QUEUED).exists():
                 return 1.0
             return None
         return (waiting - now).total_seconds()
@@ -201,7 +181,7 @@ class Dispatcher:
         # The slot first, the claim after: "submitting" then covers the create call
         # alone, so a worker that dies while waiting leaves the photo queued, not failed.
         self._wait_turn()
-        if not job.claim([State.QUEUED], State.SUBMITTING, next_action_at=None):
+        if not job.start_submitting():
             return
         try:
             task_id = self.client.create_task(
@@ -215,18 +195,8 @@ class Dispatcher:
             self._count_call(job)
             self._submit_failed(job, exc)
             return
-        now = timezone.now()
         # Written before anything else can happen: this id is what was paid for.
-        claimed = job.claim(
-            [State.SUBMITTING],
-            State.SUBMITTED,
-            remote_task_id=task_id,
-            submitted_at=now,
-            progress=0,
-            attempts=0,
-            next_action_at=now + timedelta(seconds=self.estimate.seconds()),
-            api_calls=F("api_calls") + 1,
-        )
+        claimed = job.mark_submitted(task_id, first_poll_in=self.estimate.seconds())
         self.calls += 1
         if not claimed:
             log.error("restoration %s vanished after PicWish task %s was created", job.pk, task_id)
@@ -236,20 +206,14 @@ class Dispatcher:
     def _submit_failed(self, job: Restoration, exc: ProviderError) -> None:
         if exc.stops_submissions:
             ProviderHold.place(exc.code, exc.message)
-            job.claim([State.SUBMITTING], State.QUEUED, next_action_at=None)
+            job.requeue()
             return
         if isinstance(exc, RateLimited) and self.limiter is not None:
             self.limiter.pause(exc.retry_after or 1.0)
         attempts = job.attempts + 1
         if exc.retryable and attempts < MAX_SUBMIT_ATTEMPTS:
             delay = backoff(attempts, exc.retry_after)
-            job.claim(
-                [State.SUBMITTING],
-                State.QUEUED,
-                attempts=attempts,
-                next_action_at=timezone.now() + timedelta(seconds=delay),
-                error_code=exc.code,
-            )
+            job.requeue(delay=delay, attempts=attempts, error_code=exc.code)
             log.warning("restoration %s: create %s, again in %.1fs", job.code, exc.code, delay)
             return
         job.mark_failed(exc.code, exc.message, from_states=[State.SUBMITTING])
@@ -290,15 +254,10 @@ class Dispatcher:
         else:
             delay = settings.PICWISH_POLL_INTERVAL
         delay = min(max(delay, settings.PICWISH_POLL_INTERVAL), 15.0)
-        Restoration.objects.filter(pk=job.pk, state=State.SUBMITTED).update(
-            progress=min(progress, 99),
-            attempts=0,
-            next_action_at=timezone.now() + timedelta(seconds=delay),
-            updated_at=timezone.now(),
-        )
+        job.record_progress(progress, next_poll_in=delay)
 
     def _finished(self, job: Restoration, status: TaskStatus, elapsed: float) -> None:
-        fields = {"progress": 100, "remote_seconds": remote_duration(status, elapsed)}
+        fields = {"remote_seconds": remote_duration(status, elapsed)}
         if status.result_base64:
             # The picture came inside the answer: keep it for a worker to check and store.
             try:
@@ -319,29 +278,22 @@ class Dispatcher:
                 from_states=[State.SUBMITTED],
             )
             return
-        if job.claim([State.SUBMITTED], State.DOWNLOADING, next_action_at=None, **fields):
+        if job.start_downloading(**fields):
             enqueue("restorer.tasks.download", job.pk, task_name=f"download-{job.code}")
         elif fields.get("staged_result"):
             delete_stored([fields["staged_result"]])
 
     def _poll_failed(self, job: Restoration, exc: ProviderError) -> None:
-        now = timezone.now()
         if exc.stops_submissions:
             ProviderHold.place(exc.code, exc.message)
-            Restoration.objects.filter(pk=job.pk, state=State.SUBMITTED).update(
-                next_action_at=now + timedelta(seconds=30)
-            )
+            job.poll_later(30)
             return
         if isinstance(exc, RateLimited) and self.limiter is not None:
             self.limiter.pause(exc.retry_after or 1.0)
         if exc.retryable:
             attempts = job.attempts + 1
             delay = backoff(attempts, exc.retry_after)
-            Restoration.objects.filter(pk=job.pk, state=State.SUBMITTED).update(
-                attempts=attempts,
-                next_action_at=now + timedelta(seconds=delay),
-                updated_at=now,
-            )
+            job.poll_later(delay, attempts=attempts)
             log.warning("restoration %s: poll %s, again in %.1fs", job.code, exc.code, delay)
             return
         job.mark_failed(exc.code, exc.message, from_states=[State.SUBMITTED])
@@ -353,18 +305,11 @@ class Dispatcher:
 
     def _count_call(self, job: Restoration) -> None:
         self.calls += 1
-        Restoration.objects.filter(pk=job.pk).update(api_calls=F("api_calls") + 1)
+        job.count_call()
 
 
 def has_work() -> bool:
     """Anything the dispatcher could act on now or later (a hold pauses it all)."""
     if ProviderHold.current() is not None:
         return False
-    return (
-        Restoration.objects.filter(provider=Restoration.Provider.PICWISH)
-        .filter(
-            Q(state__in=[State.SUBMITTED, State.SUBMITTING])
-            | Q(state=State.QUEUED, input_ready=True)
-        )
-        .exists()
-    )
+    return Restoration.objects.for_dispatcher().exists()

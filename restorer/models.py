@@ -38,13 +38,6 @@ def _stored_name(folder: str, extension: str) -> str:
 
 
 class RestorationQuerySet(models.QuerySet):
-    def active(self) -> RestorationQuerySet:
-        return self.exclude(state__in=Restoration.FINAL_STATES)
-
-    def paid(self) -> RestorationQuerySet:
-        """PicWish tasks that were created (PicWish charges for each that succeeds)."""
-        return self.filter(provider=Restoration.Provider.PICWISH).exclude(remote_task_id="")
-
     def counting_toward_quota(self, owner, since) -> RestorationQuerySet:
         """Paid tasks, and those on their way to being paid, created since `since`."""
         on_the_way = Q(state__in=Restoration.ACTIVE_STATES) | ~Q(remote_task_id="")
@@ -55,12 +48,64 @@ class RestorationQuerySet(models.QuerySet):
             reused_from__isnull=True,
         ).filter(on_the_way)
 
+    def picwish(self) -> RestorationQuerySet:
+        return self.filter(provider=Restoration.Provider.PICWISH)
+
+    # --- what the dispatcher looks for -------------------------------------------------
+
     def submittable(self, now) -> RestorationQuerySet:
         return self.filter(
             provider=Restoration.Provider.PICWISH,
             state=Restoration.State.QUEUED,
             input_ready=True,
         ).filter(Q(next_action_at__isnull=True) | Q(next_action_at__lte=now))
+
+    def polls_due(self, now) -> RestorationQuerySet:
+        """PicWish tasks whose next poll is due, the most overdue first."""
+        return (
+            self.picwish()
+            .filter(state=Restoration.State.SUBMITTED, next_action_at__lte=now)
+            .order_by("next_action_at", "pk")
+        )
+
+    def for_dispatcher(self) -> RestorationQuerySet:
+        """What the dispatcher acts on now or later: tasks in flight and prepared photos."""
+        State = Restoration.State
+        return self.picwish().filter(
+            Q(state__in=[State.SUBMITTED, State.SUBMITTING])
+            | Q(state=State.QUEUED, input_ready=True)
+        )
+
+    def recent_remote_seconds(self, count: int) -> list[float]:
+        """How long the last `count` finished PicWish tasks took, newest first."""
+        return list(
+            self.picwish()
+            .filter(state=Restoration.State.DONE, remote_seconds__isnull=False)
+            .order_by("-finished_at")
+            .values_list("remote_seconds", flat=True)[:count]
+        )
+
+    # --- what the watchdog looks for ---------------------------------------------------
+
+    def interrupted_submissions(self, before) -> RestorationQuerySet:
+        """Create calls under way since before `before`: their worker died."""
+        return self.filter(state=Restoration.State.SUBMITTING, updated_at__lt=before)
+
+    def overdue(self, submitted_before) -> RestorationQuerySet:
+        return self.filter(state=Restoration.State.SUBMITTED, submitted_at__lt=submitted_before)
+
+    def lost_downloads(self, before) -> RestorationQuerySet:
+        return self.filter(state=Restoration.State.DOWNLOADING, updated_at__lt=before)
+
+    def lost_preparations(self, before) -> RestorationQuerySet:
+        """Queued rows nobody prepared, or (embedded engine) nobody ran, since `before`."""
+        return self.filter(state=Restoration.State.QUEUED, updated_at__lt=before).filter(
+            Q(input_ready=False) | Q(provider=Restoration.Provider.LOCAL)
+        )
+
+    def stalled(self, before) -> RestorationQuerySet:
+        """Embedded-engine runs that have not reported progress since `before`."""
+        return self.filter(state=Restoration.State.PROCESSING, updated_at__lt=before)
 
 
 class Restoration(models.Model):
@@ -286,6 +331,86 @@ class Restoration(models.Model):
                 setattr(self, name, value)
         return claimed
 
+    def start_submitting(self) -> bool:
+        """Queued -> submitting, just before the create call: the call is ours alone."""
+        return self.claim([self.State.QUEUED], self.State.SUBMITTING, next_action_at=None)
+
+    def mark_submitted(self, task_id: str, *, first_poll_in: float) -> bool:
+        """The create call returned `task_id`: written at once, as it is what was paid for."""
+        now = timezone.now()
+        return self.claim(
+            [self.State.SUBMITTING],
+            self.State.SUBMITTED,
+            remote_task_id=task_id,
+            submitted_at=now,
+            progress=0,
+            attempts=0,
+            next_action_at=now + timedelta(seconds=first_poll_in),
+            api_calls=models.F("api_calls") + 1,
+        )
+
+    def requeue(self, *, delay: float | None = None, attempts: int | None = None,
+                error_code: str | None = None) -> bool:  # fmt: skip
+        """Submitting -> queued again: the create call did not happen, or may be retried
+        after `delay` seconds (None: whenever submissions go on)."""
+        fields: dict = {"next_action_at": None}
+        if delay is not None:
+            fields["next_action_at"] = timezone.now() + timedelta(seconds=delay)
+        if attempts is not None:
+            fields["attempts"] = attempts
+        if error_code is not None:
+            fields["error_code"] = error_code
+        return self.claim([self.State.SUBMITTING], self.State.QUEUED, **fields)
+
+    def record_progress(self, progress: int, *, next_poll_in: float | None = None) -> bool:
+        """Progress reported by the provider (with the next poll) or by the embedded engine."""
+        fields: dict = {"progress": min(int(progress), 99)}
+        if next_poll_in is None:
+            return self.claim([self.State.PROCESSING], self.State.PROCESSING, **fields)
+        fields["attempts"] = 0
+        fields["next_action_at"] = timezone.now() + timedelta(seconds=next_poll_in)
+        return self.claim([self.State.SUBMITTED], self.State.SUBMITTED, **fields)
+
+    def poll_later(self, delay: float, *, attempts: int | None = None) -> bool:
+        """A poll that could not be made or answered: the next one in `delay` seconds."""
+        fields: dict = {"next_action_at": timezone.now() + timedelta(seconds=delay)}
+        if attempts is not None:
+            fields["attempts"] = attempts
+        return self.claim([self.State.SUBMITTED], self.State.SUBMITTED, **fields)
+
+    def start_downloading(self, **result) -> bool:
+        """Submitted -> downloading: the provider finished; `result` says where the picture is."""
+        return self.claim([self.State.SUBMITTED], self.State.DOWNLOADING, next_action_at=None,
+                          progress=100, **result)  # fmt: skip
+
+    def back_to_polling(self, *, delay: float, attempts: int | None = None) -> bool:
+        """Downloading -> submitted: ask the status endpoint again (a fresh result URL)."""
+        fields: dict = {
+            "next_action_at": timezone.now() + timedelta(seconds=delay),
+            "result_url": "",
+        }
+        if attempts is not None:
+            fields["attempts"] = attempts
+        return self.claim([self.State.DOWNLOADING], self.State.SUBMITTED, **fields)
+
+    def start_processing(self) -> bool:
+        """Queued -> processing, in the worker that runs the embedded engine."""
+        return self.claim(
+            [self.State.QUEUED], self.State.PROCESSING, attempts=self.attempts + 1, progress=0
+        )
+
+    def requeue_stalled(self) -> bool:
+        """Processing -> queued: the worker running the embedded engine stopped."""
+        return self.claim([self.State.PROCESSING], self.State.QUEUED, progress=0)
+
+    def touch(self) -> None:
+        """Note that the row was looked at (the watchdog queued its work again)."""
+        self.updated_at = timezone.now()
+        Restoration.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
+
+    def count_call(self) -> None:
+        Restoration.objects.filter(pk=self.pk).update(api_calls=models.F("api_calls") + 1)
+
     def mark_failed(self, code: str, message: str, *, from_states=None) -> bool:
         from_states = from_states or self.ACTIVE_STATES
         failed = self.claim(
@@ -313,7 +438,14 @@ class Restoration(models.Model):
         )
 
     def retry(self) -> bool:
-        """Try a failed restoration again from the start: for PicWish, a new paid task."""
+        """Try a failed restoration again from the start: for PicWish, a new paid task.
+
+        Raises QuotaExceeded when that task would pass the owner's monthly quota.
+        """
+        if self.state not in (self.State.FAILED, self.State.CANCELLED):
+            return False
+        if self.provider == self.Provider.PICWISH:
+            check_quota(self.owner)
         retried = self.claim(
             [self.State.FAILED, self.State.CANCELLED],
             self.State.QUEUED,

@@ -70,7 +70,7 @@ def run_local(pk: int) -> None:
 
 
 def _run_local(job: Restoration) -> None:
-    if not job.claim([State.QUEUED], State.PROCESSING, attempts=job.attempts + 1, progress=0):
+    if not job.start_processing():
         return
     log.info("restoration %s: embedded engine, %s", job.code, job.options_label)
     last = {"at": 0.0, "progress": 0}
@@ -80,9 +80,7 @@ def _run_local(job: Restoration) -> None:
         now = time.monotonic()
         if percent - last["progress"] >= 5 and now - last["at"] >= 0.5:
             last.update(at=now, progress=percent)
-            Restoration.objects.filter(pk=job.pk, state=State.PROCESSING).update(
-                progress=min(int(percent), 99), updated_at=timezone.now()
-            )
+            job.record_progress(percent)
 
     try:
         with default_storage.open(job.input.name, "rb") as handle:
@@ -158,11 +156,13 @@ def _download(job: Restoration) -> None:
     except ResultExpired:
         # Ask the status endpoint for a fresh URL: a poll, never a new task.
         log.info("restoration %s: result URL expired, refreshing it", job.code)
-        _back_to_polling(job, delay=0)
+        if job.back_to_polling(delay=0):
+            kick_dispatcher()
         return
     except ProviderError as exc:
         if exc.retryable and job.attempts < 5:
-            _back_to_polling(job, delay=2.0**job.attempts, attempts=job.attempts + 1)
+            if job.back_to_polling(delay=2.0**job.attempts, attempts=job.attempts + 1):
+                kick_dispatcher()
             return
         job.mark_failed(exc.code, exc.message, from_states=[State.DOWNLOADING])
         return
@@ -182,25 +182,18 @@ def _download(job: Restoration) -> None:
         log.info("restoration %s done", job.code)
 
 
-def _back_to_polling(job: Restoration, *, delay: float, attempts: int | None = None) -> None:
-    fields = {"next_action_at": timezone.now() + timedelta(seconds=delay), "result_url": ""}
-    if attempts is not None:
-        fields["attempts"] = attempts
-    if job.claim([State.DOWNLOADING], State.SUBMITTED, **fields):
-        kick_dispatcher()
-
-
 def watchdog() -> dict:
     """Move on restorations whose task was lost or whose worker died (every minute)."""
     now = timezone.now()
     moved = {"failed": 0, "requeued": 0}
     rows = Restoration.objects
+    stalled = now - timedelta(seconds=settings.Q_TIMEOUT + 60)
     lost_after = timedelta(seconds=2 * settings.Q_RETRY)
 
     # A create was under way when its worker died: it may have been paid for, so it
     # is not sent again blindly.
     interrupted = now - timedelta(seconds=settings.PICWISH_REQUEST_TIMEOUT + 60)
-    for job in rows.filter(state=State.SUBMITTING, updated_at__lt=interrupted):
+    for job in rows.interrupted_submissions(interrupted):
         moved["failed"] += job.mark_failed(
             "submit_interrupted",
             "Sending this photo to PicWish was interrupted. To avoid paying twice it was not "
@@ -209,41 +202,34 @@ def watchdog() -> dict:
         )
 
     overdue = now - timedelta(seconds=settings.PICWISH_POLL_TIMEOUT + 60)
-    for job in rows.filter(state=State.SUBMITTED, submitted_at__lt=overdue):
+    for job in rows.overdue(overdue):
         moved["failed"] += job.mark_failed(
             "deadline_exceeded",
             "PicWish did not finish this photo in time. Try again later.",
             from_states=[State.SUBMITTED],
         )
 
-    for job in rows.filter(state=State.DOWNLOADING, updated_at__lt=now - lost_after):
+    for job in rows.lost_downloads(now - lost_after):
         with job_context(job):
             log.warning("restoration %s: its download was lost, queued again", job.code)
         enqueue("restorer.tasks.download", job.pk)
         moved["requeued"] += 1
 
-    for job in rows.filter(state=State.QUEUED, updated_at__lt=now - lost_after).filter(
-        input_ready=False
-    ) | rows.filter(
-        state=State.QUEUED,
-        provider=Restoration.Provider.LOCAL,
-        updated_at__lt=now - lost_after,
-    ):
-        Restoration.objects.filter(pk=job.pk).update(updated_at=now)
+    for job in rows.lost_preparations(now - lost_after):
+        job.touch()
         with job_context(job):
             log.warning("restoration %s: its preparation was lost, queued again", job.code)
         enqueue("restorer.tasks.prepare", job.pk)
         moved["requeued"] += 1
 
-    stalled = now - timedelta(seconds=settings.Q_TIMEOUT + 60)
-    for job in rows.filter(state=State.PROCESSING, updated_at__lt=stalled):
+    for job in rows.stalled(stalled):
         if job.attempts >= MAX_LOCAL_ATTEMPTS:
             moved["failed"] += job.mark_failed(
                 "engine_stopped",
                 "The restoration engine stopped several times on this photo.",
                 from_states=[State.PROCESSING],
             )
-        elif job.claim([State.PROCESSING], State.QUEUED, progress=0):
+        elif job.requeue_stalled():
             with job_context(job):
                 log.warning("restoration %s: its worker stopped, queued again", job.code)
             enqueue("restorer.tasks.prepare", job.pk)

@@ -114,3 +114,54 @@ def test_a_photo_lists_its_versions_in_the_admin(staff_client, photo):
     response = staff_client.get(f"/admin/albums/photo/{photo.pk}/change/")
     assert response.status_code == 200
     assert b"Versions" in response.content
+
+
+def test_photos_are_not_added_through_the_admin(staff_client, photo):
+    assert staff_client.get("/admin/albums/photo/add/").status_code == 403
+    listing = staff_client.get("/admin/albums/photo/").content.decode()
+    assert "/admin/albums/photo/add/" not in listing
+
+
+def test_a_photos_files_open_through_access_checked_views(staff_client, charlie_client, photo):
+    page = staff_client.get(f"/admin/albums/photo/{photo.pk}/change/").content.decode()
+    assert "media-is-not-served" not in page
+    for kind in ("original", "thumbnail", "display"):
+        url = f"/admin/albums/photo/{photo.pk}/file/{kind}/"
+        assert url in page
+        assert staff_client.get(url).status_code == 200
+        assert "/admin/login/" in charlie_client.get(url)["Location"]
+
+
+def test_the_restorations_list_shows_thumbnails_photos_and_each_state_once(
+    staff_client, settings, album
+):
+    from restorer import tasks
+
+    settings.RESTORER_PROVIDER = "local"
+    photo = album.add_photo(SimpleUploadedFile("farm.jpg", images.jpeg()))
+    restoration = photo.latest_version.restoration
+    tasks.prepare(restoration.pk)
+    restoration.refresh_from_db()
+    assert restoration.state == "done"
+    listing = staff_client.get("/admin/restorer/restoration/").content.decode()
+    thumb_url = f"/admin/restorer/restoration/{restoration.pk}/thumbnail/"
+    assert thumb_url in listing
+    assert staff_client.get(thumb_url)["Content-Type"] == "image/jpeg"
+    assert f"/admin/albums/photo/{photo.pk}/change/" in listing
+    assert listing.count(">Restoring</a>") == 1
+
+
+def test_the_admin_retry_respects_the_quota(staff_client, settings, alice):
+    from restorer.models import Restoration
+
+    settings.RESTORER_MONTHLY_QUOTA = 1
+    _restoration(alice, state="done", remote_task_id="paid")
+    failed = _restoration(alice, state="failed", error_code="task_timeout")
+    response = staff_client.post(
+        "/admin/restorer/restoration/",
+        {"action": "retry_failed", "_selected_action": [failed.pk]},
+        follow=True,
+    )
+    failed.refresh_from_db()
+    assert failed.state == Restoration.State.FAILED
+    assert "You have used all 1 restorations" in response.content.decode()
