@@ -44,11 +44,7 @@ class RestoreForm(forms.Form):
 
     @staticmethod
     def initial_for(options: RestoreOptions) -> dict:
-        return {
-            "restoration_type": options.restoration_type,
-            "model_type": options.model_type,
-            "change_color": options.change_color,
-        }
+        return options.fields()
 
     def clean(self):
         cleaned = super().clean()

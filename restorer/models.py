@@ -225,9 +225,7 @@ class Restoration(models.Model):
             "source_sha256": source_sha256,
             "source_width": source_width,
             "source_height": source_height,
-            "restoration_type": options.restoration_type,
-            "model_type": options.model_type,
-            "change_color": options.change_color,
+            **options.fields(),
             "provider": provider,
         }
         earlier = (
@@ -236,7 +234,7 @@ class Restoration(models.Model):
                 source_sha256=source_sha256,
                 provider=provider,
                 state=cls.State.DONE,
-                **_option_filter(options),
+                **options.fields(),
             )
             .exclude(result="")
             .order_by("-finished_at")
@@ -292,12 +290,7 @@ class Restoration(models.Model):
 
     @property
     def options_label(self) -> str:
-        label = RESTORATION_TYPES[self.restoration_type].capitalize()
-        if self.restoration_type > 0:
-            label += f", {MODEL_TYPES[self.model_type]}"
-        if self.change_color:
-            label += ", colorized"
-        return label
+        return self.options.label
 
     @property
     def is_final(self) -> bool:
@@ -537,14 +530,6 @@ class Restoration(models.Model):
             delete_stored([self.input.name])
             Restoration.objects.filter(pk=self.pk).update(input="", input_ready=False)
         return True
-
-
-def _option_filter(options: RestoreOptions) -> dict:
-    # PicWish ignores model_type for a light restoration; so do we when comparing.
-    fields = {"restoration_type": options.restoration_type, "change_color": options.change_color}
-    if options.restoration_type > 0:
-        fields["model_type"] = options.model_type
-    return fields
 
 
 def month_start(now=None):

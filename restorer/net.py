@@ -65,11 +65,6 @@ class FetchError(NetError):
         super().__init__(message)
         self.status = status
 
-    @property
-    def is_gone(self) -> bool:
-        """True when the server says the file is forbidden or gone (an expired signed URL)."""
-        return self.status in _GONE_STATUSES
-
 
 class ResultGone(FetchError):
     """403, 404 or 410: the URL no longer gives the file (a signed URL that expired)."""

@@ -153,7 +153,7 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Uploaded and restored files. There is deliberately no public media URL: every
-# file is served by a view that checks who is asking (albums.views_files).
+# file is served by a view that checks who is asking, through restorer.files.serve_file.
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
 MEDIA_URL = "/media-is-not-served/"
 STORAGES = {

@@ -13,8 +13,9 @@ class RestoreOptions:
     """How to restore a photo.
 
     ``restoration_type``: 0 light, 1 medium, 2 severe. ``model_type`` (1 realistic, 2 smart
-    enhancement, 3 Ultra HD) applies only when ``restoration_type`` > 0. ``change_color``
-    colorizes the photo.
+    enhancement, 3 Ultra HD) applies only when ``restoration_type`` > 0: a light restoration's
+    is always 1, whatever was asked, so equal options mean the same restoration.
+    ``change_color`` colorizes the photo.
     """
 
     restoration_type: int = 0
@@ -33,3 +34,28 @@ class RestoreOptions:
             )
         if type(self.change_color) is not bool:
             raise ValueError(f"change_color must be True or False, not {self.change_color!r}")
+        if not self.uses_model:
+            # Light damage has no model (PicWish ignores one): this is the one place that says so.
+            object.__setattr__(self, "model_type", 1)
+
+    @property
+    def uses_model(self) -> bool:
+        return self.restoration_type > 0
+
+    @property
+    def label(self) -> str:
+        """'Severe, smart enhancement, colorized'."""
+        label = RESTORATION_TYPES[self.restoration_type].capitalize()
+        if self.uses_model:
+            label += f", {MODEL_TYPES[self.model_type]}"
+        if self.change_color:
+            label += ", colorized"
+        return label
+
+    def fields(self) -> dict:
+        """The options as the fields of a model that stores them."""
+        return {
+            "restoration_type": self.restoration_type,
+            "model_type": self.model_type,
+            "change_color": self.change_color,
+        }

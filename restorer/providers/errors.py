@@ -20,7 +20,6 @@ from __future__ import annotations
 class ProviderError(Exception):
     """Base class: see the module docstring for the attributes."""
 
-    default_code = "provider_error"
     stops_submissions = False
 
     def __init__(
@@ -248,81 +247,66 @@ class CreateOutcomeUnknown(ProviderError):
 
 # --- errors of the task and its result -----------------------------------------------------
 
-# state -> (code, person-facing message, retryable). "Retryable" here means a new task may
-# succeed; PicWish charges only successful tasks (see picwish-api.md), so a new create after a
-# definite failure does not pay twice. The pipeline caps its attempts.
-_TASK_FAILURES: dict[int, tuple[str, str, bool]] = {
+# state -> (code, person-facing message). A failed task stays failed; the person may try
+# again (PicWish charges only successful tasks, see picwish-api.md).
+_TASK_FAILURES: dict[int, tuple[str, str]] = {
     -1: (
         "task_failed",
         "PicWish could not restore this photo. Try again, or try other restoration options.",
-        False,
     ),
     -2: (
         "task_upload_failed",
         "PicWish restored the photo but could not save the result. Try again.",
-        True,
     ),
     -3: (
         "task_download_failed",
         "PicWish could not download the photo it was given. Try again.",
-        True,
     ),
     -5: (
         "task_image_too_large",
         "The photo is too large for PicWish (at most 2048 x 2048 pixels, under 20 MB). Upload "
         "a smaller scan.",
-        False,
     ),
     -7: (
         "task_invalid_image",
         "PicWish could not read the photo file. Upload it again as a JPEG or PNG.",
-        False,
     ),
     -8: (
         "task_timeout",
         "PicWish took too long restoring the photo and gave up. Try again later.",
-        True,
     ),
     -9: (
         "task_internal_error",
         "PicWish hit an internal error while restoring the photo. Try again later.",
-        True,
     ),
     -10: (
         "task_prohibited_content",
         "PicWish refused the photo because it considers its content prohibited.",
-        False,
     ),
     -11: (
         "task_empty_result",
         "PicWish finished but produced no result for this photo. Try other restoration options.",
-        False,
     ),
     -13: (
         "task_cancelled",
         "PicWish cancelled the restoration after an error on its side. Try again later.",
-        True,
     ),
     -14: (
         "task_content_rejected",
         "PicWish cannot restore this photo: its content does not meet the service's "
         "requirements. Try a clearer scan of a photograph.",
-        False,
     ),
     -15: (
         "task_insufficient_resources",
         "PicWish is short of capacity right now. Try again later.",
-        True,
     ),
     -16: (
         "task_prohibited_content",
         "PicWish refused the photo because it considers its content prohibited.",
-        False,
     ),
     -17: (
         "task_invalid_prompt",
         "PicWish rejected the restoration request as invalid. Try other restoration options.",
-        False,
     ),
 }
 
@@ -331,16 +315,8 @@ class TaskFailed(ProviderError):
     """The task ended with a negative ``state``; ``state`` holds it."""
 
     def __init__(self, state: int, *, detail: str = "") -> None:
-        code, message, retryable = _TASK_FAILURES.get(
-            state,
-            (
-                "task_failed",
-                "PicWish could not restore this photo. Try again, or try other restoration "
-                "options.",
-                False,
-            ),
-        )
-        super().__init__(code, message, retryable, detail=detail)
+        code, message = _TASK_FAILURES.get(state, _TASK_FAILURES[-1])
+        super().__init__(code, message, detail=detail)
         self.state = state
 
 
@@ -389,8 +365,3 @@ class DeadlineExceeded(ProviderError):
             detail=detail,
         )
         self.seconds = seconds
-
-
-def task_failure_codes() -> dict[int, str]:
-    """The stable code of every documented negative state (for docs, admin filters, tests)."""
-    return {state: code for state, (code, _message, _retryable) in _TASK_FAILURES.items()}

@@ -65,7 +65,7 @@ _BASE64_RE = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")
 
 @dataclass(frozen=True)
 class TaskStatus:
-    """One answer of the status endpoint (or of a sync create), parsed.
+    """One answer of the status endpoint, parsed.
 
     ``state``: 1 done, 0 or > 1 pending, < 0 failed. The result is either ``result_url`` or
     ``result_base64`` (never both). Timestamps are Unix seconds as PicWish sent them; they are
@@ -95,10 +95,6 @@ class TaskStatus:
     @property
     def is_failed(self) -> bool:
         return self.state < 0
-
-    @property
-    def has_result(self) -> bool:
-        return bool(self.result_url or self.result_base64)
 
     def failure(self) -> TaskFailed | None:
         """The error for a failed task, or None when the task has not failed."""
@@ -295,28 +291,13 @@ class PicWishClient:
         options: RestoreOptions,
     ) -> str:
         """Start an asynchronous restoration (a paid task) and return its task id."""
-        data = self._create(image_bytes, filename, content_type, options, sync=False)
+        data = self._create(image_bytes, filename, content_type, options)
         task_id = data.get("task_id")
         if not isinstance(task_id, str) or not task_id:
             # PicWish answered 200 but we cannot tell which task it started, if any.
             raise CreateOutcomeUnknown(detail="the create answer had no task_id")
         logger.info("PicWish task %s created", task_id)
         return task_id
-
-    def create_sync(
-        self,
-        image_bytes: bytes,
-        *,
-        filename: str,
-        content_type: str,
-        options: RestoreOptions,
-    ) -> TaskStatus:
-        """Restore with ``sync=1``: PicWish answers when the task is finished (or failed)."""
-        data = self._create(image_bytes, filename, content_type, options, sync=True)
-        try:
-            return parse_status(data)
-        except MalformedResponse as exc:
-            raise CreateOutcomeUnknown(detail=f"sync create answer: {exc.detail}") from None
 
     def get_task(self, task_id: str) -> TaskStatus:
         """The current state of a task (a poll). Also gives a fresh result URL."""
@@ -388,8 +369,6 @@ class PicWishClient:
         filename: str,
         content_type: str,
         options: RestoreOptions,
-        *,
-        sync: bool,
     ) -> dict[str, Any]:
         if not isinstance(options, RestoreOptions):
             raise ValueError("options must be a RestoreOptions")
@@ -401,20 +380,16 @@ class PicWishClient:
             # Refuse before sending: the request would cost a call and fail with 413.
             raise ImageTooLarge(status=None, detail=f"{len(image_bytes)} bytes to upload")
         form = {
-            "sync": "1" if sync else "0",
+            "sync": "0",  # asynchronous: the dispatcher polls
             "restoration_type": str(options.restoration_type),
             # PicWish colorizes by default: always say what we want.
             "change_color": "1" if options.change_color else "0",
         }
-        if options.restoration_type > 0:
+        if options.uses_model:
             form["model_type"] = str(options.model_type)
         files = {"image_file": (_upload_name(filename, content_type), image_bytes, content_type)}
-        timeout = self.timeout
-        if sync:
-            # The answer comes when the restoration is finished.
-            timeout = (self.timeout[0], max(self.timeout[1], self.poll_timeout))
         return self._call(
-            "POST", self._endpoint, for_create=True, data=form, files=files, timeout=timeout
+            "POST", self._endpoint, for_create=True, data=form, files=files, timeout=self.timeout
         )
 
     def _call(self, method: str, url: str, *, for_create: bool, **kwargs: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from restorer import clients, imaging
-from restorer.providers.base import RESTORATION_TYPES, RestoreOptions
+from restorer.providers.base import RestoreOptions
 from restorer.providers.errors import ProviderError
 from restorer.providers.local import restore_picture
 
@@ -60,10 +60,9 @@ class Command(BaseCommand):
         output.write_bytes(content)
         for note in notes:
             self.stdout.write(note)
-        damage = RESTORATION_TYPES[restore_options.restoration_type]
         self.stdout.write(
             self.style.SUCCESS(
-                f"Restored {source.name} ({damage} damage, {options['provider']}) in "
+                f"Restored {source.name} ({restore_options.label}, {options['provider']}) in "
                 f"{time.monotonic() - started:.1f} s: {output}"
             )
         )
