@@ -143,16 +143,9 @@ def _album_photos(album: Album):
     return Photo.objects.in_album(album).with_restoration().order_by("position", "pk")
 
 
-def photo_number(photo: Photo) -> int:
-    from django.db.models import Q
-
-    before = Q(position__lt=photo.position) | Q(position=photo.position, pk__lt=photo.pk)
-    return Photo.objects.in_album(photo.album).filter(before).count() + 1
-
-
 def clean_download(photo: Photo, version: Version | None, album: Album) -> HttpResponse:
     """The photo as shown (restored where done), with no private metadata, as a download."""
-    number = photo_number(photo)
+    number = photo.number
     if version is not None:
         with version.restoration.result.open("rb") as handle:
             clean = imaging.without_metadata(handle.read())

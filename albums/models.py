@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from restorer import imaging
 from restorer.ids import new_code
-from restorer.models import QuotaExceeded, Restoration
+from restorer.models import ProviderHold, QuotaExceeded, Restoration
 from restorer.providers.base import MODEL_TYPES, RESTORATION_TYPES, RestoreOptions
 from restorer.storage import delete_stored, random_name
 
@@ -200,15 +201,84 @@ def _display_name(name: str | None, extension: str) -> str:
     return (base or f"photo.{extension}")[:200]
 
 
-# Short words for a photo's state on its tile; final states show no label.
-STATE_LABELS = {
-    "preparing": "Preparing…",
-    "queued": "Waiting",
-    "submitting": "Sending",
-    "downloading": "Fetching",
-    "failed": "Failed",
-    "cancelled": "Not restored",
-}
+@dataclass(frozen=True)
+class Status:
+    """What the pages say of a photo or a version: computed here only.
+
+    The album grid, the photo page and status.json all show these words; the
+    scripts put them on the page as they come and never make up their own.
+    """
+
+    state: str
+    label: str
+    progress: int = 0
+    message: str = ""
+
+    FINAL = frozenset({"stored", "done", "failed", "cancelled"})
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL
+
+    @property
+    def tone(self) -> str:
+        """The badge's colour: ok, bad or wait (none for a photo at rest)."""
+        if self.state == "done":
+            return "ok"
+        if self.state == "failed":
+            return "bad"
+        return "" if self.is_final else "wait"
+
+    @property
+    def tile_label(self) -> str:
+        """A tile's words: none once the picture itself shows the outcome."""
+        return "" if self.state in ("done", "stored") else self.label
+
+
+def restoration_status(
+    state: str, progress: int, error: str, provider: str, hold: ProviderHold | None
+) -> Status:
+    """A restoration's state in words; `hold` pauses what waits for PicWish."""
+    if state in (Restoration.State.SUBMITTED, Restoration.State.PROCESSING):
+        return Status(state, f"Restoring {progress or 0}%", progress or 0)
+    if state == Restoration.State.QUEUED and hold and provider == Restoration.Provider.PICWISH:
+        return Status(state, "Paused", progress, f"Paused: {hold.message}")
+    labels = {
+        Restoration.State.QUEUED: "Waiting",
+        Restoration.State.SUBMITTING: "Sending",
+        Restoration.State.DOWNLOADING: "Fetching",
+        Restoration.State.DONE: "Restored",
+        Restoration.State.FAILED: "Failed",
+        Restoration.State.CANCELLED: "Cancelled",
+    }
+    message = error if state in (Restoration.State.FAILED, Restoration.State.CANCELLED) else ""
+    return Status(state, labels.get(state, ""), progress or 0, message or "")
+
+
+def photo_status(
+    *,
+    preparation: str,
+    error: str,
+    restoration_state: str | None,
+    restoration_progress: int | None,
+    restoration_error: str | None,
+    restoration_provider: str | None,
+    hold: ProviderHold | None,
+) -> Status:
+    """A photo's state: its latest restoration's, else how far its upload got."""
+    if restoration_state:
+        return restoration_status(
+            restoration_state,
+            restoration_progress or 0,
+            restoration_error or "",
+            restoration_provider or "",
+            hold,
+        )
+    if preparation == Photo.Preparation.FAILED:
+        return Status("failed", "Failed", 100, error)
+    if preparation == Photo.Preparation.PENDING:
+        return Status("preparing", "Preparing…", 0)
+    return Status("stored", "", 100)
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -294,24 +364,27 @@ class Photo(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("albums:photo", args=[self.album.code, self.code])
 
-    @property
-    def state(self) -> str:
+    def status(self, hold: ProviderHold | None) -> Status:
         """What the pages show; needs PhotoQuerySet.with_restoration()."""
-        restoration_state = getattr(self, "restoration_state", None)
-        if restoration_state:
-            return restoration_state
-        return {"ready": "stored", "failed": "failed"}.get(self.preparation, "preparing")
+        return photo_status(
+            preparation=self.preparation,
+            error=self.error,
+            restoration_state=getattr(self, "restoration_state", None),
+            restoration_progress=getattr(self, "restoration_progress", None),
+            restoration_error=getattr(self, "restoration_error", None),
+            restoration_provider=getattr(self, "restoration_provider", None),
+            hold=hold,
+        )
 
     @property
-    def state_label(self) -> str:
-        state = self.state
-        if state in ("submitted", "processing"):
-            return f"Restoring {getattr(self, 'restoration_progress', 0) or 0}%"
-        return STATE_LABELS.get(state, "")
+    def number(self) -> int:
+        """Where the photo stands in its album, from 1 (as pages and file names count)."""
+        return self.album.photos.filter(self._before()).count() + 1
 
-    @property
-    def megapixels(self) -> float:
-        return self.width * self.height / 1_000_000
+    def _before(self) -> models.Q:
+        return models.Q(position__lt=self.position) | models.Q(
+            position=self.position, pk__lt=self.pk
+        )
 
     def set_renditions(
         self, thumbnail: imaging.Rendition, display: imaging.Rendition, saved: list[str]
@@ -337,13 +410,9 @@ class Photo(models.Model):
         gives that one. Raises restorer.models.QuotaExceeded.
         """
         options = options or self.album.default_options
-        same = {"restoration_type": options.restoration_type}
-        same["change_color"] = options.change_color
-        if options.restoration_type > 0:
-            same["model_type"] = options.model_type
         running = (
             self.versions.filter(restoration__state__in=Restoration.ACTIVE_STATES)
-            .filter(**{f"restoration__{key}": value for key, value in same.items()})
+            .filter(**{f"restoration__{key}": value for key, value in options.fields().items()})
             .first()
         )
         if running is not None:
@@ -358,9 +427,18 @@ class Photo(models.Model):
                 options=options,
             )
             version = Version.objects.create(photo=self, restoration=restoration)
-            Photo.objects.filter(pk=self.pk).update(latest_version=version)
-        self.latest_version = version
+            self.show_progress_of(version)
         return version
+
+    def show_progress_of(self, version: Version | None) -> None:
+        """The pages follow this version's progress (None: no version left)."""
+        Photo.objects.filter(pk=self.pk).update(latest_version=version)
+        self.latest_version = version
+
+    def delete_version(self, version: Version) -> None:
+        """Delete a finished version; the pages then follow the newest one left."""
+        version.delete()
+        self.show_progress_of(self.versions.order_by("-created_at", "-pk").first())
 
     def shown_version(self) -> Version | None:
         """The picked version if it is finished, else the newest finished one."""
@@ -388,6 +466,10 @@ class Version(models.Model):
 
     def __str__(self) -> str:
         return f"{self.restoration.options_label} ({self.restoration.get_state_display()})"
+
+    def status(self, hold: ProviderHold | None) -> Status:
+        r = self.restoration
+        return restoration_status(r.state, r.progress, r.error_message, r.provider, hold)
 
 
 class AlbumMember(models.Model):

@@ -7,15 +7,16 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from albums import downloads
 from albums.forms import AlbumForm, CaptionForm, RestoreForm
-from albums.models import Album, DuplicatePhoto, Photo, Version, human_size
+from albums.models import Album, DuplicatePhoto, Photo, Version, human_size, photo_status
 from restorer import imaging
 from restorer.files import serve_file
-from restorer.models import ProviderHold, QuotaExceeded, Restoration, check_quota
+from restorer.models import ProviderHold, QuotaExceeded, Restoration
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -52,9 +53,7 @@ def album_new(request: HttpRequest) -> HttpResponse:
             owner=request.user,
             title=form.cleaned_data["title"],
             description=form.cleaned_data["description"],
-            restoration_type=options.restoration_type,
-            model_type=options.model_type,
-            change_color=options.change_color,
+            **options.fields(),
         )
         return redirect(album)
     return render(request, "albums/album_form.html", {"form": form, "album": None})
@@ -65,6 +64,10 @@ def album_detail(request: HttpRequest, code: str) -> HttpResponse:
     album = _get_album_for_user(request, code)
     photos = Photo.objects.in_album(album).with_restoration().order_by("position", "pk")
     page = Paginator(photos, settings.PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    hold = ProviderHold.current()
+    for photo in page.object_list:
+        photo.current_status = photo.status(hold)
     context = {
         "album": album,
         "page": page,
@@ -86,9 +89,8 @@ def album_edit(request: HttpRequest, code: str) -> HttpResponse:
         options = form.cleaned_data["options"]
         album.title = form.cleaned_data["title"]
         album.description = form.cleaned_data["description"]
-        album.restoration_type = options.restoration_type
-        album.model_type = options.model_type
-        album.change_color = options.change_color
+        for name, value in options.fields().items():
+            setattr(album, name, value)
         album.save(
             update_fields=[
                 "title",
@@ -211,27 +213,19 @@ _STATUS_FIELDS = (
     "restoration_provider",
     "shown_code",
 )
-_FINISHED_WITH_MESSAGE = {Restoration.State.FAILED, Restoration.State.CANCELLED}
 
 
-def _status_entry(row: dict, links: _Links, hold: ProviderHold | None) -> dict:
+def _status_entry(row: dict, links: _Links, hold: ProviderHold | None, with_html=False) -> dict:
     code = row["code"]
-    state = row["restoration_state"]
-    error = None
-    if state:
-        progress = row["restoration_progress"]
-        if state in _FINISHED_WITH_MESSAGE:
-            error = row["restoration_error"] or None
-        elif (
-            state == Restoration.State.QUEUED and hold and row["restoration_provider"] == "picwish"
-        ):
-            error = f"Paused: {hold.message}"
-    elif row["preparation"] == Photo.Preparation.FAILED:
-        state, progress, error = "failed", 100, row["error"] or None
-    elif row["preparation"] == Photo.Preparation.PENDING:
-        state, progress = "preparing", 0
-    else:
-        state, progress = "stored", 100
+    status = photo_status(
+        preparation=row["preparation"],
+        error=row["error"],
+        restoration_state=row["restoration_state"],
+        restoration_progress=row["restoration_progress"],
+        restoration_error=row["restoration_error"],
+        restoration_provider=row["restoration_provider"],
+        hold=hold,
+    )
     shown = row["shown_code"]
     if shown:
         thumbnail_url = links.version_url(code, shown, "thumb")
@@ -241,20 +235,25 @@ def _status_entry(row: dict, links: _Links, hold: ProviderHold | None) -> dict:
         thumbnail_url = links.file_url(code, "thumb") if row["thumbnail"] else None
         display_url = links.file_url(code, "display") if row["thumbnail"] else None
         result_url = None
-    return {
+    entry = {
         "code": code,
-        "state": state,
-        "progress": progress,
+        "state": status.state,
+        "label": status.label,
+        "tile_label": status.tile_label,
+        "progress": status.progress,
         "thumbnail_url": thumbnail_url,
         "thumbnail_width": row["thumbnail_width"],
         "thumbnail_height": row["thumbnail_height"],
         "original_url": links.file_url(code, "original"),
         "result_url": result_url,
         "display_url": display_url,
-        "error": error,
+        "error": status.message or None,
         "url": links.page_url(code),
         "title": row["caption"] or row["original_name"],
     }
+    if with_html:
+        entry["html"] = render_to_string("albums/_restoration_state.html", {"status": status})
+    return entry
 
 
 def _photo_status(album: Album, photo: Photo) -> dict:
@@ -277,7 +276,9 @@ def album_status(request: HttpRequest, code: str) -> JsonResponse:
         rows = Paginator(rows, settings.PHOTOS_PER_PAGE).get_page(request.GET["page"])
     links = _Links(album)
     hold = ProviderHold.current()
-    response = JsonResponse({"photos": [_status_entry(row, links, hold) for row in rows]})
+    with_html = "photo" in request.GET  # the photo page shows the snippet as it comes
+    entries = [_status_entry(row, links, hold, with_html=with_html) for row in rows]
+    response = JsonResponse({"photos": entries})
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -287,16 +288,15 @@ def photo_detail(request: HttpRequest, code: str, photo_code: str) -> HttpRespon
     album = _get_album_for_user(request, code)
     photo = _get_photo(album, photo_code)
     siblings = Photo.objects.in_album(album)
-    before = Q(position__lt=photo.position) | Q(position=photo.position, pk__lt=photo.pk)
     after = Q(position__gt=photo.position) | Q(position=photo.position, pk__gt=photo.pk)
-    previous = siblings.filter(before).order_by("-position", "-pk").only("code").first()
+    previous = siblings.filter(photo._before()).order_by("-position", "-pk").only("code").first()
     following = siblings.filter(after).order_by("position", "pk").only("code").first()
     context = {
         "album": album,
         "photo": photo,
         "previous": previous,
         "next": following,
-        "number": siblings.filter(before).count() + 1,
+        "number": photo.number,
         "total": siblings.count(),
         "caption_form": CaptionForm(initial={"caption": photo.caption}),
         "is_owner": album.owner_id == request.user.id,
@@ -311,6 +311,8 @@ def _restoration_context(album: Album, photo: Photo, form: RestoreForm | None = 
     shown = photo.shown_version()
     latest = next((v for v in versions if v.pk == photo.latest_version_id), None)
     hold = ProviderHold.current()
+    for version in versions:
+        version.current_status = version.status(hold)
     return {
         "versions": versions,
         "shown": shown,
@@ -374,10 +376,17 @@ def version_show(request: HttpRequest, code: str, photo_code: str, version_code:
 @require_POST
 def version_delete(request: HttpRequest, code: str, photo_code: str, version_code: str):
     photo, version = _owned_version(request, code, photo_code, version_code)
-    version.delete()
-    newest = photo.versions.order_by("-created_at", "-pk").first()
-    Photo.objects.filter(pk=photo.pk).update(latest_version=newest)
-    messages.success(request, "The version was deleted.")
+    restoration = version.restoration
+    if restoration.state == Restoration.State.QUEUED and restoration.cancel():
+        messages.success(request, "The restoration was cancelled before it started.")
+    elif not restoration.is_final:
+        messages.error(
+            request,
+            "This restoration is under way: it can be deleted once it has finished.",
+        )
+    else:
+        photo.delete_version(version)
+        messages.success(request, "The version was deleted.")
     return redirect(photo)
 
 
@@ -394,15 +403,13 @@ def version_cancel(request: HttpRequest, code: str, photo_code: str, version_cod
 @require_POST
 def version_retry(request: HttpRequest, code: str, photo_code: str, version_code: str):
     photo, version = _owned_version(request, code, photo_code, version_code)
-    restoration = version.restoration
-    if restoration.provider == Restoration.Provider.PICWISH:
-        try:
-            check_quota(restoration.owner)
-        except QuotaExceeded as exc:
-            messages.error(request, exc.message)
-            return redirect(photo)
-    if restoration.retry():
-        Photo.objects.filter(pk=photo.pk).update(latest_version=version)
+    try:
+        retried = version.restoration.retry()
+    except QuotaExceeded as exc:
+        messages.error(request, exc.message)
+        return redirect(photo)
+    if retried:
+        photo.show_progress_of(version)
         messages.success(request, "Trying again.")
     else:
         messages.error(request, "Only a failed or cancelled restoration can be tried again.")
@@ -427,7 +434,7 @@ def version_file(
         extension = restoration.result.name.rsplit(".", 1)[-1]
         name = downloads.photo_file_name(
             album.title,
-            downloads.photo_number(photo),
+            photo.number,
             photo.caption or downloads.stem_of(photo.original_name),
             extension,
             " (restored)",
@@ -489,7 +496,7 @@ def photo_file(request: HttpRequest, code: str, photo_code: str, kind: str) -> H
         # Originals are the owner's alone: exactly as uploaded, metadata and all.
         name = downloads.photo_file_name(
             album.title,
-            downloads.photo_number(photo),
+            photo.number,
             photo.caption or downloads.stem_of(photo.original_name),
             photo.original.name.rsplit(".", 1)[-1],
         )

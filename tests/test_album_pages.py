@@ -128,6 +128,8 @@ def test_the_status_endpoint_describes_every_photo(alice_client, album):
             {
                 "code": photo.code,
                 "state": "queued",
+                "label": "Waiting",
+                "tile_label": "Waiting",
                 "progress": 0,
                 "thumbnail_url": f"/albums/{album.code}/photos/{photo.code}/file/thumb/",
                 "thumbnail_width": photo.thumbnail_width,
@@ -184,3 +186,17 @@ def test_the_original_downloads_under_its_own_name(alice_client, album):
     [photo] = add_photos(alice_client, album, 1)
     response = alice_client.get(f"{photo.get_absolute_url()}file/original/")
     assert b"".join(response.streaming_content) == images.jpeg(seed=0)
+
+
+def test_a_member_gets_the_live_status_of_the_album(alice_client, album, bob):
+    from django.test import Client
+
+    from albums.models import AlbumMember
+
+    add_photos(alice_client, album, 1)
+    AlbumMember.objects.create(album=album, user=bob)
+    bob_client = Client()
+    bob_client.force_login(bob)
+    page = bob_client.get(f"/albums/{album.code}/").content.decode()
+    assert 'id="upload-form"' not in page
+    assert f'data-status-url="/albums/{album.code}/status.json"' in page

@@ -270,3 +270,60 @@ def test_a_missing_colorization_model_stops_the_start(tmp_path):
     )
     assert result.returncode != 0
     assert "RESTORER_COLORIZE_MODEL='/no/model.onnx' is not a file" in result.stderr
+
+
+def test_an_unfinished_version_is_not_deleted(alice_client, photo):
+    version = photo.versions.get()
+    Restoration.objects.filter(pk=version.restoration_id).update(
+        provider="picwish", state=State.SUBMITTED, remote_task_id="paid-task"
+    )
+    response = alice_client.post(f"{photo.get_absolute_url()}versions/{version.code}/delete/")
+    assert response.status_code == 302
+    restoration = Restoration.objects.get(pk=version.restoration_id)
+    assert restoration.state == State.SUBMITTED and restoration.remote_task_id == "paid-task"
+    page = alice_client.get(photo.get_absolute_url()).content.decode()
+    assert "can be deleted once it has finished" in page
+
+
+def test_deleting_a_queued_version_cancels_it(alice_client, photo):
+    version = photo.versions.get()
+    assert version.restoration.state == State.QUEUED
+    alice_client.post(f"{photo.get_absolute_url()}versions/{version.code}/delete/")
+    version.restoration.refresh_from_db()
+    assert version.restoration.state == State.CANCELLED
+
+
+def test_the_notes_are_those_of_the_version_shown(alice_client, photo):
+    first = photo.versions.get()
+    run(first)
+    alice_client.post(
+        f"{photo.get_absolute_url()}restore/", {"restoration_type": "2", "model_type": "2"}
+    )
+    photo.refresh_from_db()
+    second = photo.latest_version
+    run(second)
+    Restoration.objects.filter(pk=first.restoration_id).update(notes="Note of the first")
+    Restoration.objects.filter(pk=second.restoration_id).update(notes="Note of the second")
+    page = alice_client.get(photo.get_absolute_url()).content.decode()
+    assert "Note of the second" in page and "Note of the first" not in page
+    alice_client.post(f"{photo.get_absolute_url()}versions/{first.code}/show/")
+    page = alice_client.get(photo.get_absolute_url()).content.decode()
+    assert "Note of the first" in page and "Note of the second" not in page
+
+
+def test_a_hold_reads_the_same_on_every_page_and_in_the_status(settings, alice_client, album):
+    settings.RESTORER_PROVIDER = "picwish"
+    settings.PICWISH_API_KEY = "k"
+    ProviderHold.place("auth_failed", "PicWish refused the API key.")
+    alice_client.post(
+        f"/albums/{album.code}/upload/", {"photos": [SimpleUploadedFile("p.jpg", images.jpeg())]}
+    )
+    photo = album.photos.get()
+    status = alice_client.get(f"/albums/{album.code}/status.json").json()["photos"][0]
+    assert status["label"] == "Paused"
+    grid = alice_client.get(f"/albums/{album.code}/").content.decode()
+    assert '<span class="tile-status" aria-live="polite">Paused</span>' in grid
+    one = alice_client.get(f"/albums/{album.code}/status.json?photo={photo.code}").json()
+    page = alice_client.get(photo.get_absolute_url()).content.decode()
+    assert one["photos"][0]["html"].strip() in page
+    assert ">Paused</span>" in one["photos"][0]["html"]

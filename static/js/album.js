@@ -8,10 +8,6 @@
   const form = document.getElementById("upload-form");
   const grid = document.getElementById("photo-grid");
   const FINAL_STATES = new Set(["stored", "done", "failed", "cancelled"]);
-  const LABELS = {
-    preparing: "Preparing…", queued: "Waiting", submitting: "Sending",
-    downloading: "Fetching", failed: "Failed", cancelled: "Not restored",
-  };
   const PARALLEL_UPLOADS = 3;
   const POLL_MS = 2500;
 
@@ -28,14 +24,7 @@
   }
 
   // ---- Tiles -------------------------------------------------------------
-  function stateLabel(entry) {
-    if (entry.state === "submitted" || entry.state === "processing") {
-      return "Restoring " + (entry.progress || 0) + "%";
-    }
-    if (entry.state === "queued" && entry.error) return "Paused";
-    return LABELS[entry.state] || "";
-  }
-
+  // The words come from the server (status.json's tile_label), as on the page itself.
   function renderTile(tile, entry) {
     tile.dataset.state = entry.state;
     const link = tile.querySelector("a");
@@ -60,7 +49,7 @@
       placeholder.textContent = "Unreadable file";
     }
     const status = link.querySelector(".tile-status");
-    status.textContent = entry.thumbnail_url ? stateLabel(entry) : "";
+    status.textContent = entry.thumbnail_url ? entry.tile_label : "";
     status.title = entry.error || "";
   }
 
@@ -100,7 +89,7 @@
   async function poll() {
     pollTimer = null;
     if (document.hidden) { schedulePoll(); return; }
-    const url = (form?.dataset.statusUrl || grid.dataset.statusUrl) + "?page=" + (grid.dataset.page || 1);
+    const url = grid.dataset.statusUrl + "?page=" + (grid.dataset.page || 1);
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       if (response.ok) {
@@ -117,7 +106,6 @@
   }
 
   document.addEventListener("visibilitychange", () => { if (!document.hidden) schedulePoll(); });
-  if (grid && form) grid.dataset.statusUrl = form.dataset.statusUrl;
   schedulePoll();
 
   // ---- Uploads -----------------------------------------------------------

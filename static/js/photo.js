@@ -28,34 +28,9 @@
   const statusUrl = compare.dataset.statusUrl;
   let state = compare.dataset.state;
 
-  function describe(entry) {
-    switch (entry.state) {
-      case "queued": return entry.error || "Waiting to be restored";
-      case "submitting": return "Sending";
-      case "submitted": case "processing": return "Restoring " + (entry.progress || 0) + "%";
-      case "downloading": return "Fetching the result";
-      case "done": return "Restored";
-      case "failed": return "Failed: " + (entry.error || "unknown error");
-      case "cancelled": return "Cancelled";
-      default: return "";
-    }
-  }
-
+  // The server renders the state (status.json's html, from the page's own partial).
   function show(entry) {
-    if (!live) return;
-    const box = live.querySelector(".rstate") || live;
-    const badge = box.querySelector(".badge");
-    if (badge) {
-      badge.textContent = describe(entry);
-      badge.className = "badge " + (entry.state === "done" ? "ok" : entry.state === "failed" ? "bad" : "wait");
-    }
-    box.querySelector(".rstate-message")?.remove();
-    const bar = box.querySelector("progress");
-    if (bar) {
-      bar.value = entry.progress || 0;
-      if (FINAL.has(entry.state)) bar.remove();
-    }
-    box.dataset.state = entry.state;
+    if (live && entry.html) live.innerHTML = entry.html;
   }
 
   function showResult(entry) {
