@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite.
 
-The people of the tests: alice owns albums, bob is another registered person
-(later: someone alice shares with), charlie is an outsider.
+The people of the tests: alice owns albums, bob is someone she shares with, charlie
+is an outsider. Helpers the tests share live in tests/helpers.py.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.helpers import fetch_object
+
 SHARED_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "photos"
 
 
@@ -21,6 +23,8 @@ def pytest_configure(config):
     import tempfile
 
     settings.STATIC_ROOT = tempfile.mkdtemp(prefix="restorer-static-")
+    # Hashing a password the production way takes most of a login's time; tests log in a lot.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.WHITENOISE_USE_FINDERS = True
     settings.STORAGES = {
         **settings.STORAGES,
@@ -63,42 +67,6 @@ def media_root(settings, tmp_path) -> Path:
     return root
 
 
-def stored_files(root: Path | None = None) -> list[str]:
-    """Every name in the configured storage (the test's own folder or prefix)."""
-    from django.core.files.storage import default_storage
-
-    def walk(folder: str) -> list[str]:
-        folders, files = default_storage.listdir(folder)
-        names = [f"{folder}{name}" for name in files]
-        for name in folders:
-            names += walk(f"{folder}{name}/")
-        return names
-
-    return sorted(walk(""))
-
-
-def services_required() -> bool:
-    """CI runs the scaled-out suite with PostgreSQL, Redis and S3 and must never skip it."""
-    return os.environ.get("SCALEOUT_TESTS_REQUIRED", "") == "1"
-
-
-def require_scaled_out() -> None:
-    """Skip (or, in CI's scaled-out run, fail) unless PostgreSQL and Redis are configured."""
-    from django.db import connection
-
-    missing = []
-    if connection.vendor != "postgresql":
-        missing.append("DATABASE_URL=postgres://…")
-    if "redis" not in settings.Q_CLUSTER:
-        missing.append("REDIS_URL=redis://…")
-    if not missing:
-        return
-    reason = "needs " + " and ".join(missing) + " (a PostgreSQL database and a Redis server)"
-    if services_required():
-        pytest.fail(f"SCALEOUT_TESTS_REQUIRED=1 but this test {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session", autouse=True)
 def s3_bucket():
     """The configured bucket exists (moto's server starts empty)."""
@@ -139,35 +107,10 @@ def follow_presigned_urls(monkeypatch):
         response = plain_get(self, path, *args, **kwargs)
         location = response.get("Location", "")
         if response.status_code == 302 and location.startswith(settings.S3_ENDPOINT_URL):
-            return _fetch_object(location, response)
+            return fetch_object(location, response)
         return response
 
     monkeypatch.setattr(Client, "get", get)
-
-
-def app_answer(response):
-    """The application's own answer for a file: on S3 the redirect, else the file itself."""
-    return getattr(response, "redirect", response)
-
-
-def _fetch_object(url: str, redirect):
-    import requests
-    from django.http import HttpResponse
-
-    class StoredObject(HttpResponse):
-        @property
-        def streaming_content(self):
-            return iter([self.content])
-
-    answer = requests.get(url, timeout=30)
-    response = StoredObject(
-        answer.content, status=answer.status_code, content_type=answer.headers["Content-Type"]
-    )
-    for header in ("Content-Disposition", "Cache-Control"):
-        if header in answer.headers:
-            response[header] = answer.headers[header]
-    response.redirect = redirect
-    return response
 
 
 @pytest.fixture(autouse=True)
@@ -206,7 +149,16 @@ def alice_client(client, alice):
 
 
 @pytest.fixture
-def charlie_client(django_user_model, charlie):
+def bob_client(bob):
+    from django.test import Client
+
+    member = Client()
+    member.force_login(bob)
+    return member
+
+
+@pytest.fixture
+def charlie_client(charlie):
     from django.test import Client
 
     other = Client()
@@ -246,74 +198,3 @@ def shared_photos() -> Path:
 if os.environ.get("CI"):
     # CI must never silently skip the browser tests.
     os.environ.setdefault("BROWSER_TESTS_REQUIRED", "1")
-
-
-def database_url_for_subprocesses() -> str:
-    """DATABASE_URL of the database the running test uses, for processes it starts."""
-    from django.db import connection
-
-    config = connection.settings_dict
-    if config["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{config['NAME']}"
-    user = config.get("USER") or ""
-    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    host = config.get("HOST") or "localhost"
-    port = f":{config['PORT']}" if config.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{config['NAME']}"
-
-
-def subprocess_environment(settings, **extra) -> dict:
-    """Environment for a manage.py process that shares this test's database and files."""
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url_for_subprocesses(),
-        "SECRET_KEY": settings.SECRET_KEY,  # django-q2 signs queued tasks with it
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "LOG_LEVEL": "INFO",
-    }
-    environment.pop("DJANGO_SETTINGS_MODULE", None)
-    if os.environ.get("RESTORER_TEST_DATA_DIR"):
-        environment["DATA_DIR"] = os.environ["RESTORER_TEST_DATA_DIR"]
-    if settings.S3_BUCKET:
-        environment["S3_LOCATION"] = settings.STORAGES["default"]["OPTIONS"]["location"]
-    environment.update({key: str(value) for key, value in extra.items()})
-    return environment
-
-
-def start_qcluster(settings, log_path, *, fake=None, **overrides):
-    """A real `qcluster` sharing this test's database and files, in a process group of its
-    own (so a test can kill it whole); pointed at the fake PicWish server when given."""
-    import subprocess
-    import sys
-
-    values = {"Q_WORKERS": 2, "Q_POLL": 0.1}
-    if fake is not None:
-        values.update(
-            PICWISH_API_KEY=fake.api_key,
-            PICWISH_API_URL=fake.url,
-            PICWISH_ALLOWED_RESULT_HOSTS=fake.result_host,
-        )
-    values.update(overrides)
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=subprocess_environment(settings, **values),
-        stdout=Path(log_path).open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def stop_process(process, seconds: float = 20) -> None:
-    """SIGTERM, then SIGKILL if it has not stopped in time."""
-    import signal
-    import subprocess
-
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(seconds)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

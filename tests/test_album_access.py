@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from albums.models import Album, Photo
 from tests import images
-from tests.conftest import app_answer
+from tests.helpers import app_answer
 
 pytestmark = pytest.mark.django_db
 

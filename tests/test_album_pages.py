@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from albums.models import Album, Photo
 from tests import images
-from tests.conftest import stored_files
+from tests.helpers import stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -188,15 +188,11 @@ def test_the_original_downloads_under_its_own_name(alice_client, album):
     assert b"".join(response.streaming_content) == images.jpeg(seed=0)
 
 
-def test_a_member_gets_the_live_status_of_the_album(alice_client, album, bob):
-    from django.test import Client
-
+def test_a_member_gets_the_live_status_of_the_album(alice_client, album, bob, bob_client):
     from albums.models import AlbumMember
 
     add_photos(alice_client, album, 1)
     AlbumMember.objects.create(album=album, user=bob)
-    bob_client = Client()
-    bob_client.force_login(bob)
     page = bob_client.get(f"/albums/{album.code}/").content.decode()
     assert 'id="upload-form"' not in page
     assert f'data-status-url="/albums/{album.code}/status.json"' in page

@@ -7,7 +7,7 @@ from PIL import Image
 
 from albums.models import Photo
 from tests import images
-from tests.conftest import app_answer, stored_files
+from tests.helpers import app_answer, stored_files
 
 pytestmark = pytest.mark.django_db
 

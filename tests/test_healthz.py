@@ -5,12 +5,11 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import subprocess_environment
+from tests.helpers import subprocess_environment, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,14 +21,21 @@ def get(client, url="/healthz"):
     return response, response.json()
 
 
+def _answer_where(client, accept):
+    """(response, body) of one request if `accept(response, body)`, else None."""
+    response, body = get(client)
+    return (response, body) if accept(response, body) else None
+
+
 @pytest.mark.django_db
 def test_without_a_worker_it_says_the_worker_is_down(anon_client):
     # A worker an earlier test stopped leaves its last heartbeat for up to 3 s.
-    deadline = time.monotonic() + 10
-    response, body = get(anon_client)
-    while body["checks"]["worker"]["clusters"] and time.monotonic() < deadline:
-        time.sleep(0.5)
-        response, body = get(anon_client)
+    response, body = wait_until(
+        lambda: _answer_where(anon_client, lambda r, b: not b["checks"]["worker"]["clusters"]),
+        10,
+        "the last worker's heartbeat to age",
+        interval=0.5,
+    )
     assert response.status_code == 503
     assert body["status"] == "down"
     checks = body["checks"]
@@ -89,25 +95,24 @@ def test_a_running_worker_shows_its_heartbeat_and_its_end_shows_at_once(
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            response, body = get(anon_client)
-            if response.status_code == 200:
-                break
-            time.sleep(0.5)
-        else:
-            pytest.fail(f"no heartbeat: {body}\n{log_path.read_text()[-3000:]}")
+        response, body = wait_until(
+            lambda: _answer_where(anon_client, lambda r, b: r.status_code == 200),
+            60,
+            "a heartbeat",
+            interval=0.5,
+            explain=lambda: f"{get(anon_client)[1]}\n{log_path.read_text()[-3000:]}",
+        )
         assert body["status"] == "ok"
         assert body["checks"]["worker"]["clusters"] == 1
         assert 0 <= body["checks"]["worker"]["heartbeat_age"] <= 5
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        response, body = get(anon_client)
-        if response.status_code == 503:
-            break
-        time.sleep(0.5)
+    response, body = wait_until(
+        lambda: _answer_where(anon_client, lambda r, b: r.status_code == 503),
+        30,
+        "the stopped worker to be noticed",
+        interval=0.5,
+    )
     assert response.status_code == 503
     assert body["checks"]["worker"]["ok"] is False

@@ -8,7 +8,7 @@ from albums.models import Photo
 from restorer import tasks
 from restorer.models import ProviderHold, Restoration
 from tests import images
-from tests.conftest import stored_files
+from tests.helpers import stored_files
 
 pytestmark = pytest.mark.django_db
 State = Restoration.State
@@ -165,13 +165,19 @@ def test_the_page_says_when_a_photo_was_scaled_down(local, alice_client, album):
     assert "Restored at 2048 × 1365" in page and "scaled down" in page
 
 
-def test_a_hold_is_explained_on_the_photos(settings, alice_client, album):
+@pytest.fixture
+def held_photo(settings, alice_client, album) -> Photo:
+    """A photo uploaded for PicWish while submissions are on hold."""
     settings.RESTORER_PROVIDER = "picwish"
     settings.PICWISH_API_KEY = "k"
     ProviderHold.place("auth_failed", "PicWish refused the API key.")
     alice_client.post(
         f"/albums/{album.code}/upload/", {"photos": [SimpleUploadedFile("p.jpg", images.jpeg())]}
     )
+    return album.photos.get()
+
+
+def test_a_hold_is_explained_on_the_photos(held_photo, alice_client, album):
     status = alice_client.get(f"/albums/{album.code}/status.json").json()["photos"][0]
     assert status["state"] == "queued"
     assert status["error"] == "Paused: PicWish refused the API key."
@@ -311,14 +317,8 @@ def test_the_notes_are_those_of_the_version_shown(alice_client, photo):
     assert "Note of the first" in page and "Note of the second" not in page
 
 
-def test_a_hold_reads_the_same_on_every_page_and_in_the_status(settings, alice_client, album):
-    settings.RESTORER_PROVIDER = "picwish"
-    settings.PICWISH_API_KEY = "k"
-    ProviderHold.place("auth_failed", "PicWish refused the API key.")
-    alice_client.post(
-        f"/albums/{album.code}/upload/", {"photos": [SimpleUploadedFile("p.jpg", images.jpeg())]}
-    )
-    photo = album.photos.get()
+def test_a_hold_reads_the_same_on_every_page_and_in_the_status(held_photo, alice_client, album):
+    photo = held_photo
     status = alice_client.get(f"/albums/{album.code}/status.json").json()["photos"][0]
     assert status["label"] == "Paused"
     grid = alice_client.get(f"/albums/{album.code}/").content.decode()

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from restorer.models import Restoration
-from tests import conftest, images
+from tests import helpers, images
 from tests.fakes.picwish_server import FakePicWish
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,20 +26,16 @@ def start_qcluster(settings, fake: FakePicWish, log_path: Path, **extra) -> subp
         "RESTORER_DISPATCH_SECONDS": 20,
         "RESTORER_LEASE_SECONDS": 3,
     }
-    return conftest.start_qcluster(settings, log_path, fake=fake, **{**timings, **extra})
+    return helpers.start_qcluster(settings, log_path, fake=fake, **{**timings, **extra})
 
 
-stop = conftest.stop_process
+stop = helpers.stop_process
 
 
 def wait_for(condition, seconds: float, what: str, log_path: Path):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}; worker log:\n{log_path.read_text()[-4000:]}")
+    return helpers.wait_until(
+        condition, seconds, what, explain=lambda: f"worker log:\n{log_path.read_text()[-4000:]}"
+    )
 
 
 def test_upload_restore_store_and_show_with_a_real_worker(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from restorer.models import Restoration
 from tests import images
-from tests.conftest import require_scaled_out, start_qcluster
 from tests.fakes.picwish_server import FakePicWish
+from tests.helpers import require_scaled_out, start_qcluster, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 QPS = 10  # the fake answers 429 to a key that makes more calls than this in any second
@@ -86,16 +85,13 @@ def upload(client, album, count: int) -> None:
         assert all("code" in entry for entry in response.json()["photos"]), response.json()
 
 
-def wait_until(condition, seconds: float, what: str, machines: list[Machine]):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    logs = "\n".join(f"--- {m.name}:\n{m.log()[-3000:]}" for m in machines)
-    states = dict(Restoration.objects.values_list("code", "state"))
-    pytest.fail(f"timed out waiting for {what}; restorations: {states}\n{logs}")
+def wait_for(condition, seconds: float, what: str, machines: list[Machine]):
+    def explain() -> str:
+        logs = "\n".join(f"--- {m.name}:\n{m.log()[-3000:]}" for m in machines)
+        states = dict(Restoration.objects.values_list("code", "state"))
+        return f"restorations: {states}\n{logs}"
+
+    return wait_until(condition, seconds, what, interval=0.5, explain=explain)
 
 
 def all_finished(count: int):
@@ -126,7 +122,7 @@ def test_two_worker_machines_restore_fifty_photos_once_each_within_the_limit(
         machines = [Machine(name, settings, fake, tmp_path) for name in ("one", "two")]
         try:
             upload(alice_client, album, 50)
-            wait_until(all_finished(50), 300, "50 restorations", machines)
+            wait_for(all_finished(50), 300, "50 restorations", machines)
         finally:
             for machine in machines:
                 machine.stop()
@@ -157,7 +153,7 @@ def test_a_worker_machine_killed_mid_batch_leaves_nothing_lost_or_paid_twice(
             upload(alice_client, album, count)
             # Mid-batch: every photo sent to PicWish (their task ids are on record), and
             # the doomed machine, the only one so far, downloading the first results.
-            wait_until(
+            wait_for(
                 lambda: (
                     fake.create_count() == count
                     and Restoration.objects.filter(state=State.DOWNLOADING).exists()
@@ -172,7 +168,7 @@ def test_a_worker_machine_killed_mid_batch_leaves_nothing_lost_or_paid_twice(
             fake.configure(result_delay=0.0)
             unfinished = Restoration.objects.exclude(state=State.DONE).count()
             assert unfinished > 0
-            wait_until(all_finished(count), 420, "the survivor to finish", machines)
+            wait_for(all_finished(count), 420, "the survivor to finish", machines)
         finally:
             for machine in machines:
                 machine.stop()

@@ -15,7 +15,7 @@ from PIL import Image
 from albums.models import AlbumMember, PasswordAttempt, ShareLink, hash_token
 from restorer import tasks
 from tests import images
-from tests.conftest import app_answer
+from tests.helpers import app_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -83,53 +83,91 @@ def unlocked(token: str) -> Client:
     return visitor
 
 
-def test_the_access_matrix(shared_album, alice_client, bob, charlie_client, anon_client):
-    album = shared_album
-    link, token = make_link(album, password=PASSWORD)
-    owner_urls, share_urls = urls(album, token)
-    everything = {**owner_urls, **share_urls}
-    bob_client = Client()
-    bob_client.force_login(bob)
+OWNER_URLS = ["album", "status", "photo", "thumb", "display", "original", "version thumb",
+              "version result", "zip"]  # fmt: skip
+SHARE_URLS = ["share page", "share photo", "share thumb", "share display", "share before",
+              "share download", "share unrestored download", "share zip"]  # fmt: skip
 
-    # The owner: every owner URL.
-    assert set(statuses(alice_client, owner_urls).values()) == {200}
-    # bob, shared with by name: read-only pages and shown versions; never the original.
-    bob_sees = statuses(bob_client, owner_urls)
-    assert bob_sees.pop("original") == 404
-    assert set(bob_sees.values()) == {200}
-    # Another person and an anonymous visitor: nothing at all.
-    for client in (charlie_client, anon_client):
-        assert set(statuses(client, owner_urls).values()) == {404}
-    # A link visitor before the password: the password page, no file.
-    locked = statuses(Client(), share_urls)
-    assert locked.pop("share page") == 200
-    assert set(locked.values()) == {404}
-    # A wrong password: still nothing.
-    wrong = Client()
-    assert wrong.post(f"/s/{token}/", {"password": "nope"}).status_code == 403
-    assert set(
-        statuses(wrong, {k: v for k, v in share_urls.items() if k != "share page"}).values()
-    ) == {404}
-    # The right password: the share pages and files, and none of the owner's URLs.
+
+def everywhere(urls: list[str], status: int, **exceptions: int) -> dict:
+    return {
+        **dict.fromkeys(urls, status),
+        **{k.replace("_", " "): v for k, v in exceptions.items()},
+    }
+
+
+def link_visitor(album, kind: str) -> tuple[Client, str]:
+    """A visitor of a share link, and the link's token, in the situation `kind` names."""
+    link, token = make_link(album, password=PASSWORD)
+    if kind == "locked":
+        return Client(), token
+    if kind == "wrong password":
+        visitor = Client()
+        assert visitor.post(f"/s/{token}/", {"password": "nope"}).status_code == 403
+        return visitor, token
+    if kind == "expired":
+        expired, expired_token = make_link(album)
+        ShareLink.objects.filter(pk=expired.pk).update(
+            expires_at=timezone.now() - timedelta(minutes=1)
+        )
+        return Client(), expired_token
     visitor = unlocked(token)
-    assert set(statuses(visitor, share_urls).values()) == {200}
-    assert set(statuses(visitor, owner_urls).values()) == {404}
+    if kind == "revoked":  # while the visitor had it open
+        link.revoke()
+    return visitor, token
+
+
+# (who, which URLs, what each answers). A person is a client fixture; a link visitor is
+# one of link_visitor()'s situations. Each row is a test of its own: one failure
+# hides none of the others.
+ACCESS_MATRIX = [
+    # The owner: every owner URL.
+    ("alice_client", "owner", everywhere(OWNER_URLS, 200)),
+    # bob, shared with by name: read-only pages and shown versions; never the original.
+    ("bob_client", "owner", everywhere(OWNER_URLS, 200, original=404)),
+    # Another person and an anonymous visitor: nothing at all.
+    ("charlie_client", "owner", everywhere(OWNER_URLS, 404)),
+    ("anon_client", "owner", everywhere(OWNER_URLS, 404)),
+    # A link visitor before the password: the password page, no file.
+    ("locked", "share", everywhere(SHARE_URLS, 404, share_page=200)),
+    # A wrong password: still nothing (the page asks again).
+    ("wrong password", "share", everywhere(SHARE_URLS[1:], 404)),
+    # The right password: the share pages and files, and none of the owner's URLs.
+    ("unlocked", "share", everywhere(SHARE_URLS, 200)),
+    ("unlocked", "owner", everywhere(OWNER_URLS, 404)),
     # Revoked: the page explains, every file stops at once, for the visitor who had it open.
-    link.revoke()
-    after_revoke = statuses(visitor, share_urls)
-    assert after_revoke.pop("share page") == 410
-    assert set(after_revoke.values()) == {404}
-    assert b"turned off" in visitor.get(f"/s/{token}/").content
+    ("revoked", "share", everywhere(SHARE_URLS, 404, share_page=410)),
     # Expired: the same.
-    expired, expired_token = make_link(album)
-    ShareLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    _, expired_urls = urls(album, expired_token)
-    gone = statuses(Client(), expired_urls)
-    assert gone.pop("share page") == 410
-    assert set(gone.values()) == {404}
+    ("expired", "share", everywhere(SHARE_URLS, 404, share_page=410)),
+]
+
+
+@pytest.mark.parametrize(
+    "who, side, expected", ACCESS_MATRIX, ids=[f"{who}-{side}" for who, side, _ in ACCESS_MATRIX]
+)
+def test_the_access_matrix(request, shared_album, who, side, expected):
+    album = shared_album
+    if who.endswith("_client"):
+        client, token = request.getfixturevalue(who), None
+    else:
+        client, token = link_visitor(album, who)
+    owner_urls, share_urls = urls(album, token)
+    targets = owner_urls if side == "owner" else share_urls
+    assert statuses(client, {name: targets[name] for name in expected}) == expected
+
+
+def test_the_access_matrix_covers_every_url(shared_album):
+    _, token = make_link(shared_album)
+    owner_urls, share_urls = urls(shared_album, token)
+    assert sorted(owner_urls) == sorted(OWNER_URLS) and sorted(share_urls) == sorted(SHARE_URLS)
+    assert len({**owner_urls, **share_urls}) == 17
+
+
+def test_a_revoked_link_says_so_and_an_unknown_one_is_not_found(shared_album):
+    visitor, token = link_visitor(shared_album, "revoked")
+    assert b"turned off" in visitor.get(f"/s/{token}/").content
     # A token nobody issued.
     assert Client().get("/s/not-a-real-token/").status_code == 404
-    assert len(everything) == 17
 
 
 def test_downloads_only_where_the_link_allows_them(shared_album):
@@ -260,7 +298,8 @@ def test_bad_link_options_are_refused(alice_client, album):
     assert not ShareLink.objects.exists()
 
 
-def test_the_password_is_stored_hashed(album):
+def test_the_password_is_stored_hashed(album, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # as deployed
     link, _ = make_link(album, password=PASSWORD)
     assert PASSWORD not in link.password_hash and link.password_hash.startswith("pbkdf2_")
     assert link.check_password(PASSWORD) and not link.check_password("wrong")

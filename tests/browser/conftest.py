@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import DESKTOP
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts" / "screens"
 # Chromium flags for a closed network and a root user in a container.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -26,9 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -67,18 +65,3 @@ def page(browser, live_server):
     yield page
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
-
-
-def screenshot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def login(page, username: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', password)
-    page.click('button[type="submit"]')
-    page.wait_for_url("**/")

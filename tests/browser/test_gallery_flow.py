@@ -4,7 +4,7 @@ import pytest
 
 from albums.models import Album, Photo
 from tests import images
-from tests.browser.conftest import DESKTOP, PHONE, login, screenshot
+from tests.browser.helpers import DESKTOP, PHONE, login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from albums.models import Album
-from tests.browser.conftest import PHONE, login, screenshot
+from tests.browser.helpers import PHONE, login, screenshot
 from tests.browser.test_gallery_flow import DROP_FILES
-from tests.conftest import start_qcluster, stop_process
+from tests.helpers import start_qcluster, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
