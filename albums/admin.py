@@ -1,14 +1,12 @@
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from albums.models import Album, AlbumMember, Photo, ShareLink, Version
-from restorer.admin import RestorationAdmin
+from restorer.admin import PreviewMixin, RestorationAdmin
 from restorer.files import serve_file
 from restorer.models import Restoration
 
@@ -83,7 +81,7 @@ class AlbumMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(PreviewMixin, admin.ModelAdmin):
     list_display = [
         "preview",
         "short_name",
@@ -133,36 +131,18 @@ class PhotoAdmin(admin.ModelAdmin):
     list_select_related = ["album__owner"]
     date_hierarchy = "uploaded_at"
     list_per_page = 50
+    preview_field = "thumbnail"
 
     def has_add_permission(self, request) -> bool:
         return False  # photos come in through an album's upload, which checks and stores them
 
     def get_urls(self):
-        extra = [
-            path(
-                "<int:pk>/thumbnail/",
-                self.admin_site.admin_view(self.thumbnail_view),
-                name="albums_photo_thumbnail",
-            ),
-            path(
-                "<int:pk>/file/<str:kind>/",
-                self.admin_site.admin_view(self.file_view),
-                name="albums_photo_file",
-            ),
-        ]
+        view = self.admin_site.admin_view(self.file_view)
+        extra = [path("<int:pk>/file/<str:kind>/", view, name="albums_photo_file")]
         return extra + super().get_urls()
 
-    def _photo_for(self, request, pk: int) -> Photo:
-        photo = get_object_or_404(Photo, pk=pk)
-        if not self.has_view_permission(request, photo):
-            raise PermissionDenied
-        return photo
-
-    def thumbnail_view(self, request, pk: int):
-        return serve_file(self._photo_for(request, pk).thumbnail, "image/jpeg")
-
     def file_view(self, request, pk: int, kind: str):
-        photo = self._photo_for(request, pk)
+        photo = self.object_for(request, pk)
         if kind == "original":
             return serve_file(photo.original, photo.mime_type, download_name=photo.original_name)
         if kind in ("thumbnail", "display"):
@@ -187,23 +167,13 @@ class PhotoAdmin(admin.ModelAdmin):
     def display_link(self, photo: Photo):
         return self._file_link(photo, "display")
 
-    def _img(self, photo: Photo, height: int):
-        if not photo.thumbnail:
-            return "—"
-        url = reverse("admin:albums_photo_thumbnail", args=[photo.pk])
-        return format_html(
-            '<img src="{}" alt="" loading="lazy" style="height:{}px;width:auto;border-radius:3px">',
-            url,
-            height,
-        )
-
     @admin.display(description="")
     def preview(self, photo: Photo):
-        return self._img(photo, 48)
+        return self.preview_image(photo, 48)
 
     @admin.display(description="Preview")
     def preview_large(self, photo: Photo):
-        return self._img(photo, 240)
+        return self.preview_image(photo, 240)
 
     @admin.display(description="Photo", ordering="original_name")
     def short_name(self, photo: Photo) -> str:

@@ -13,6 +13,41 @@ from restorer.models import ProviderHold, QuotaExceeded, Restoration, month_star
 User = get_user_model()
 
 
+class PreviewMixin:
+    """A thumbnail column, served by an admin view that checks the staff member's rights
+    (stored files have no public URL). `preview_field` names the thumbnail's file field."""
+
+    preview_field = ""
+
+    def _preview_url_name(self) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_thumbnail"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.thumbnail_view)
+        extra = [path("<int:pk>/thumbnail/", view, name=self._preview_url_name())]
+        return extra + super().get_urls()
+
+    def object_for(self, request, pk: int):
+        """The object if this staff member may view it: for the file views."""
+        obj = get_object_or_404(self.model, pk=pk)
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def thumbnail_view(self, request, pk: int):
+        return serve_file(getattr(self.object_for(request, pk), self.preview_field), "image/jpeg")
+
+    def preview_image(self, obj, height: int):
+        if not getattr(obj, self.preview_field):
+            return "—"
+        url = reverse(f"admin:{self._preview_url_name()}", args=[obj.pk])
+        return format_html(
+            '<img src="{}" alt="" loading="lazy" style="height:{}px;width:auto;border-radius:3px">',
+            url,
+            height,
+        )
+
+
 class StateFilter(admin.SimpleListFilter):
     """The states by their names, each name once ("Restoring" is two states, by provider)."""
 
@@ -32,7 +67,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Restoration)
-class RestorationAdmin(admin.ModelAdmin):
+class RestorationAdmin(PreviewMixin, admin.ModelAdmin):
     list_display = [
         "preview",
         "code",
@@ -52,35 +87,14 @@ class RestorationAdmin(admin.ModelAdmin):
     actions = ["retry_failed", "cancel_queued"]
     readonly_fields = [f.name for f in Restoration._meta.fields]
     list_per_page = 50
+    preview_field = "result_thumbnail"
 
     def has_add_permission(self, request) -> bool:
         return False
 
-    def get_urls(self):
-        extra = [
-            path(
-                "<int:pk>/thumbnail/",
-                self.admin_site.admin_view(self.thumbnail_view),
-                name="restorer_restoration_thumbnail",
-            )
-        ]
-        return extra + super().get_urls()
-
-    def thumbnail_view(self, request, pk: int):
-        restoration = get_object_or_404(Restoration, pk=pk)
-        if not self.has_view_permission(request, restoration):
-            raise PermissionDenied
-        return serve_file(restoration.result_thumbnail, "image/jpeg")
-
     @admin.display(description="")
     def preview(self, restoration: Restoration):
-        if not restoration.result_thumbnail:
-            return "—"
-        url = reverse("admin:restorer_restoration_thumbnail", args=[restoration.pk])
-        return format_html(
-            '<img src="{}" alt="" loading="lazy" style="height:48px;width:auto;border-radius:3px">',
-            url,
-        )
+        return self.preview_image(restoration, 48)
 
     @admin.display(description="State", ordering="state")
     def state_and_progress(self, restoration: Restoration) -> str:
