@@ -78,3 +78,27 @@ def test_photos_restore_live_and_compare_before_and_after(
         screenshot(page, "photo-restored-phone")
     finally:
         stop_process(worker)
+
+
+def test_a_member_watches_the_album_restore_live(page, settings, alice, bob, password):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from albums.models import AlbumMember
+    from restorer import tasks
+
+    settings.RESTORER_PROVIDER = "local"
+    album = Album.objects.create(owner=alice, title="Box from the attic", restoration_type=1)
+    photo = album.add_photo(SimpleUploadedFile("scan.jpg", old_photo(7)))
+    AlbumMember.objects.create(album=album, user=bob)
+    polled: list[str] = []
+    page.on("request", lambda request: polled.append(request.url) if "status" in request.url
+            or "undefined" in request.url else None)  # fmt: skip
+    login(page, "bob", password)
+    page.goto(album.get_absolute_url())
+    assert page.get_attribute("#photo-grid .tile", "data-state") == "queued"
+    tasks.prepare(photo.latest_version.restoration_id)  # a worker restores it meanwhile
+    # No reload: bob's tile moves on by itself.
+    page.wait_for_function(
+        "document.querySelector('#photo-grid .tile').dataset.state === 'done'", timeout=30_000
+    )
+    assert polled and all(f"/albums/{album.code}/status.json?page=1" in url for url in polled)
