@@ -379,7 +379,19 @@ class Photo(models.Model):
     @property
     def number(self) -> int:
         """Where the photo stands in its album, from 1 (as pages and file names count)."""
-        return self.album.photos.filter(self._before()).count() + 1
+        return self._siblings().filter(self._before()).count() + 1
+
+    def previous_in_album(self) -> Photo | None:
+        return self._siblings().filter(self._before()).order_by("-position", "-pk").first()
+
+    def next_in_album(self) -> Photo | None:
+        after = models.Q(position__gt=self.position) | models.Q(
+            position=self.position, pk__gt=self.pk
+        )
+        return self._siblings().filter(after).order_by("position", "pk").first()
+
+    def _siblings(self) -> PhotoQuerySet:
+        return Photo.objects.filter(album_id=self.album_id).only("code", "position")
 
     def _before(self) -> models.Q:
         return models.Q(position__lt=self.position) | models.Q(

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -287,17 +286,13 @@ def album_status(request: HttpRequest, code: str) -> JsonResponse:
 def photo_detail(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
     album = _get_album_for_user(request, code)
     photo = _get_photo(album, photo_code)
-    siblings = Photo.objects.in_album(album)
-    after = Q(position__gt=photo.position) | Q(position=photo.position, pk__gt=photo.pk)
-    previous = siblings.filter(photo._before()).order_by("-position", "-pk").only("code").first()
-    following = siblings.filter(after).order_by("position", "pk").only("code").first()
     context = {
         "album": album,
         "photo": photo,
-        "previous": previous,
-        "next": following,
+        "previous": photo.previous_in_album(),
+        "next": photo.next_in_album(),
         "number": photo.number,
-        "total": siblings.count(),
+        "total": Photo.objects.in_album(album).count(),
         "caption_form": CaptionForm(initial={"caption": photo.caption}),
         "is_owner": album.owner_id == request.user.id,
         "is_cover": album.cover_id == photo.pk,

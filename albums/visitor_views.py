@@ -177,18 +177,17 @@ def _shown(photo: Photo) -> Version | None:
 def share_photo(request: HttpRequest, link: ShareLink, token: str, photo_code: str):
     album = link.album
     photo = get_object_or_404(_share_photos(album), code=photo_code)
-    photos = list(_share_photos(album).values_list("code", flat=True))
-    index = photos.index(photo.code)
+    previous, following = photo.previous_in_album(), photo.next_in_album()
     context = {
         "album": album,
         "link": link,
         "token": token,
         "photo": photo,
         "shown": _shown(photo),
-        "number": index + 1,
-        "total": len(photos),
-        "previous": photos[index - 1] if index > 0 else None,
-        "next": photos[index + 1] if index + 1 < len(photos) else None,
+        "number": photo.number,
+        "total": Photo.objects.in_album(album).count(),
+        "previous": previous.code if previous else None,
+        "next": following.code if following else None,
         "owner_name": _owner_name(album),
     }
     return render(request, "albums/share_photo.html", context)
