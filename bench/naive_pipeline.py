@@ -38,9 +38,8 @@ def restore_naively(pk: int) -> None:
                 job.mark_failed(exc.code, exc.message)
                 return
             time.sleep(1)
-    Restoration.objects.filter(pk=pk).update(
-        remote_task_id=task_id, state=Restoration.State.SUBMITTED
-    )
+    job.start_submitting()
+    job.mark_submitted(task_id, first_poll_in=0)
     status = client.wait(task_id)
     if not status.is_done:
         job.mark_failed("failed", "failed")
