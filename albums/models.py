@@ -95,11 +95,7 @@ class Album(models.Model):
 
     @property
     def default_options(self) -> RestoreOptions:
-        return RestoreOptions(
-            restoration_type=self.restoration_type,
-            model_type=self.model_type,
-            change_color=self.change_color,
-        )
+        return RestoreOptions.of(self)
 
     @property
     def cover_code(self) -> str | None:

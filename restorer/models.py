@@ -282,11 +282,7 @@ class Restoration(models.Model):
 
     @property
     def options(self) -> RestoreOptions:
-        return RestoreOptions(
-            restoration_type=self.restoration_type,
-            model_type=self.model_type,
-            change_color=self.change_color,
-        )
+        return RestoreOptions.of(self)
 
     @property
     def options_label(self) -> str:

@@ -52,6 +52,15 @@ class RestoreOptions:
             label += ", colorized"
         return label
 
+    @classmethod
+    def of(cls, stored) -> RestoreOptions:
+        """The options a model keeps in fields of these names (an album, a restoration)."""
+        return cls(
+            restoration_type=stored.restoration_type,
+            model_type=stored.model_type,
+            change_color=stored.change_color,
+        )
+
     def fields(self) -> dict:
         """The options as the fields of a model that stores them."""
         return {
