@@ -33,8 +33,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from restorer.engine import restore  # noqa: E402
-from restorer.engine.metrics import psnr, ssim  # noqa: E402
-from restorer.engine.synth import KINDS, LEVELS, make_case  # noqa: E402
+from tests.engine.metrics import psnr, ssim  # noqa: E402
+from tests.engine.synth import KINDS, LEVELS, make_case  # noqa: E402
 
 LEVEL_TYPE = {"light": 0, "medium": 1, "severe": 2}
 GOAL_GAIN = {"light": 1.5, "medium": 3.0, "severe": 3.0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from restorer.engine import synth
+from tests.engine import synth
 
 SIZE = (160, 160)
 

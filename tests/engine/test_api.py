@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from restorer.engine import EngineResult, pipeline, restore, synth
+from restorer.engine import EngineResult, pipeline, restore
+from tests.engine import synth
 
 
 @pytest.fixture(scope="module")

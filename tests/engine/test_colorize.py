@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from restorer.engine import restore, synth
+from restorer.engine import restore
 from restorer.engine.colorize import load_colorizer
+from tests.engine import synth
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper  # noqa: E402

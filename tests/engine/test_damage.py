@@ -6,8 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from restorer.engine import damage, restore, synth
-from restorer.engine.metrics import psnr
+from restorer.engine import damage, restore
+from tests.engine import synth
+from tests.engine.metrics import psnr
 
 SIZE = (160, 160)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from restorer.engine import restore
-from restorer.engine.metrics import ssim
+from tests.engine.metrics import ssim
 
 PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "photos"
 

@@ -6,8 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from restorer.engine import restore, synth
-from restorer.engine.metrics import psnr, ssim
+from restorer.engine import restore
+from tests.engine import synth
+from tests.engine.metrics import psnr, ssim
 
 SIZE = (160, 160)
 
