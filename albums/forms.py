@@ -1,5 +1,6 @@
 from django import forms
 
+from restorer import clients
 from restorer.providers.base import RestoreOptions
 
 DAMAGE_CHOICES = [
@@ -41,6 +42,14 @@ class RestoreForm(forms.Form):
         label="Colorize: bring faded colour back, or add colour to black-and-white",
         required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reason = clients.colorize_unavailable_reason()
+        if reason:
+            field = self.fields["change_color"]
+            field.label = "Bring faded colour back (colour photos only)"
+            field.help_text = reason
 
     @staticmethod
     def initial_for(options: RestoreOptions) -> dict:

@@ -44,3 +44,15 @@ def _colorizer(path: str):
 def colorizer():
     path = getattr(settings, "RESTORER_COLORIZE_MODEL", "")
     return _colorizer(path) if path else None
+
+
+def colorize_unavailable_reason() -> str:
+    """Why black-and-white photos can't be colorized here, or "" when they can."""
+    if settings.RESTORER_PROVIDER == "picwish":
+        return ""
+    if getattr(settings, "RESTORER_COLORIZE_MODEL", ""):
+        return ""
+    return (
+        "Adding colour to black-and-white photos is unavailable: this site has no "
+        "colorization model. Faded colour photos still get their colour back."
+    )

@@ -185,17 +185,20 @@ def renditions(image: Image.Image) -> tuple[Rendition, Rendition]:
 PROVIDER_MAX_BYTES = 20 * 1024 * 1024
 
 
-def prepare_for_restoration(image: Image.Image, max_side: int) -> Rendition:
+def prepare_for_restoration(
+    image: Image.Image, max_side: int, max_bytes: int | None = PROVIDER_MAX_BYTES
+) -> Rendition:
     """The copy of a picture sent for restoration: RGB JPEG, upright, within max_side.
 
-    The original is never changed; this copy carries no metadata but colour.
+    The original is never changed; this copy carries no metadata but colour. `max_bytes` is
+    the provider's limit; the embedded engine has none (None).
     """
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     if image.info.get("icc_profile"):
         rgb.info["icc_profile"] = image.info["icc_profile"]
     for quality in (95, 90, 85, 75):
         rendition = render(rgb, max_side, quality=quality)
-        if len(rendition.content) < PROVIDER_MAX_BYTES:
+        if max_bytes is None or len(rendition.content) < max_bytes:
             return rendition
     raise ImageRejected("cannot be made small enough to send for restoration.")
 

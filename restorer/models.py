@@ -166,6 +166,8 @@ class Restoration(models.Model):
     error_code = models.CharField(max_length=40, blank=True, db_index=True)
     error_message = models.CharField(max_length=500, blank=True)
     notes = models.TextField(blank=True)
+    # whether colour was added to the photo; unknown (null) until the result is in
+    colorized = models.BooleanField(null=True, blank=True)
 
     result = models.FileField(max_length=255, blank=True)
     result_width = models.PositiveIntegerField(null=True, blank=True)
@@ -286,7 +288,7 @@ class Restoration(models.Model):
 
     @property
     def options_label(self) -> str:
-        return self.options.label
+        return self.options.describe(self.colorized)
 
     @property
     def is_final(self) -> bool:
@@ -456,7 +458,13 @@ class Restoration(models.Model):
         """Make the copy sent for restoration, once; raises imaging.ImageRejected."""
         with default_storage.open(self.source.name, "rb") as handle:
             picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
-        prepared = imaging.prepare_for_restoration(picture, settings.RESTORER_INPUT_MAX_SIDE)
+        # PicWish takes at most 2048 x 2048; the embedded engine restores at full resolution
+        if self.provider == self.Provider.LOCAL:
+            prepared = imaging.prepare_for_restoration(
+                picture, max(picture.width, picture.height), max_bytes=None
+            )
+        else:
+            prepared = imaging.prepare_for_restoration(picture, settings.RESTORER_INPUT_MAX_SIDE)
         name = default_storage.save(_stored_name("inputs", "jpg"), ContentFile(prepared.content))
         updated = Restoration.objects.filter(pk=self.pk, input_ready=False).update(
             input=name,
@@ -472,8 +480,12 @@ class Restoration(models.Model):
         self.input.name, self.input_ready = name, True
         self.input_width, self.input_height = prepared.width, prepared.height
 
-    def store_result(self, data: bytes, *, from_state: str, notes: str = "") -> bool:
+    def store_result(
+        self, data: bytes, *, from_state: str, notes: str = "", colorized: bool | None = None
+    ) -> bool:
         """Keep a finished result and its renditions; the row becomes done.
+
+        `colorized` says whether colour was added; PicWish adds it whenever asked.
 
         Raises imaging.ImageRejected when the bytes are not a readable picture.
         """
@@ -517,6 +529,7 @@ class Restoration(models.Model):
             error_code="",
             error_message="",
             notes=notes,
+            colorized=self.change_color if colorized is None else colorized,
         )
         if not stored:
             delete_stored(saved)

@@ -369,6 +369,10 @@ for _hostport in PICWISH_ALLOWED_RESULT_HOSTS:
 # The embedded engine colorizes black-and-white photos only with a model: an ONNX file
 # that follows the contract in restorer/engine/colorize.py. Nothing is ever downloaded.
 RESTORER_COLORIZE_MODEL = envstr("RESTORER_COLORIZE_MODEL", "")
+# which damage detector the embedded engine uses; the learned one is still being judged
+RESTORER_DAMAGE_DETECTOR = envchoice(
+    "RESTORER_DAMAGE_DETECTOR", "classical", ("classical", "learned")
+)
 if RESTORER_COLORIZE_MODEL and not Path(RESTORER_COLORIZE_MODEL).is_file():
     raise ImproperlyConfigured(
         f"RESTORER_COLORIZE_MODEL={RESTORER_COLORIZE_MODEL!r} is not a file: give the path of "

@@ -90,10 +90,14 @@ def _run_local(job: Restoration) -> None:
             job.options,
             progress=progress,
             colorizer=clients.colorizer(),
-            max_side=settings.RESTORER_INPUT_MAX_SIDE,
+            max_pixels=settings.MAX_IMAGE_PIXELS,
+            damage_detector=settings.RESTORER_DAMAGE_DETECTOR,
         )
         if job.store_result(
-            result.content, from_state=State.PROCESSING, notes="\n".join(result.notes)
+            result.content,
+            from_state=State.PROCESSING,
+            notes="\n".join(result.notes),
+            colorized=result.colorized,
         ):
             log.info("restoration %s done", job.code)
     except Exception:

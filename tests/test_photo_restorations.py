@@ -69,7 +69,8 @@ def test_restoring_again_keeps_every_version_and_shows_the_newest(alice_client, 
     photo.refresh_from_db()
     second = photo.latest_version
     assert second != first
-    assert second.restoration.options_label == "Severe, smart enhancement, colorized"
+    # colorize was asked for; whether colour was added is known once it is done
+    assert second.restoration.options_label == "Severe, smart enhancement, colorize"
     assert photo.shown_version() == first  # until the new one is done
     run(second)
     assert photo.shown_version() == second
@@ -153,7 +154,10 @@ def test_others_get_404_for_versions_and_their_files(request, alice_client, phot
     assert Restoration.objects.count() == 1
 
 
-def test_the_page_says_when_a_photo_was_scaled_down(local, alice_client, album):
+def test_the_page_says_when_a_photo_was_scaled_down_for_picwish(settings, alice_client, album):
+    settings.RESTORER_PROVIDER = "picwish"
+    settings.PICWISH_API_KEY = "k"
+    ProviderHold.place("auth_failed", "PicWish refused the API key.")  # prepare, don't send
     alice_client.post(
         f"/albums/{album.code}/upload/",
         {"photos": [SimpleUploadedFile("big.jpg", images.jpeg(3000, 2000))]},
@@ -163,6 +167,17 @@ def test_the_page_says_when_a_photo_was_scaled_down(local, alice_client, album):
     assert (restoration.input_width, restoration.input_height) == (2048, 1365)
     page = alice_client.get(photo.get_absolute_url()).content.decode()
     assert "Restored at 2048 × 1365" in page and "scaled down" in page
+
+
+def test_the_embedded_engine_is_given_the_full_resolution(local, alice_client, album):
+    alice_client.post(
+        f"/albums/{album.code}/upload/",
+        {"photos": [SimpleUploadedFile("big.jpg", images.jpeg(3000, 2000))]},
+    )
+    photo = album.photos.get()
+    restoration = run(photo.versions.get())
+    assert (restoration.result_width, restoration.result_height) == (3000, 2000)
+    assert "scaled down" not in alice_client.get(photo.get_absolute_url()).content.decode()
 
 
 @pytest.fixture

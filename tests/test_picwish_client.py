@@ -744,5 +744,7 @@ def test_the_fake_log_counts_per_task(fake, client):
 def test_light_options_have_no_model_and_one_label():
     light = RestoreOptions(restoration_type=0, model_type=3, change_color=True)
     assert light == RestoreOptions(restoration_type=0, change_color=True)
-    assert light.label == "Light, colorized"
+    assert light.label == "Light, colorize"
+    assert light.describe(colorized=True) == "Light, colorized"
+    assert light.describe(colorized=False) == "Light"
     assert RestoreOptions(restoration_type=2, model_type=2).label == "Severe, smart enhancement"

@@ -176,8 +176,16 @@ def _patch_means(rgb: np.ndarray, y: np.ndarray, valid: np.ndarray) -> tuple[np.
     return d_rgb, w_rgb, float(lo), float(hi)
 
 
-def plan(image: np.ndarray, restoration_type: int, change_color: bool) -> tuple[Plan, np.ndarray]:
-    """Measure the photo; returns the plan and the preview it was made from."""
+def plan(
+    image: np.ndarray,
+    restoration_type: int,
+    change_color: bool,
+    damage_probability: np.ndarray | None = None,
+) -> tuple[Plan, np.ndarray]:
+    """Measure the photo; returns the plan and the preview it was made from.
+
+    `damage_probability` is the detector's, at any size: damage is kept out of the levels.
+    """
     preview, scale = make_preview(image)
     corners = find_missing_corners(preview) if restoration_type >= 2 else None
 
@@ -187,8 +195,16 @@ def plan(image: np.ndarray, restoration_type: int, change_color: bool) -> tuple[
     valid = np.ones(y.shape, bool) if corners is None else ~corners
     # dust, scratches and cracks are paper-white: keep them out of the white point
     pv_sigma = estimate_noise(preview)
-    defects, _ = damage.detect(luma_u8(preview), 2, pv_sigma * 0.5, 1.0, loose=True)
-    defects = cv2.dilate(defects, np.ones((5, 5), np.uint8)) > 0
+    if damage_probability is None:
+        defects, _ = damage.detect(luma_u8(preview), 2, pv_sigma * 0.5, 1.0, loose=True)
+        defects = cv2.dilate(defects, np.ones((5, 5), np.uint8)) > 0
+    else:
+        defects = np.zeros(y.shape, bool)
+        p = cv2.resize(damage_probability, (preview.shape[1], preview.shape[0]))
+        found = cv2.dilate((p > 0.5).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        # the levels are measured on what is left: never on a remnant of the picture
+        if found.mean() < 0.1:
+            defects = found
     # and, where scratches and creases are expected, so is whatever stands far above its
     # wide surroundings (a crease with its flaking is not thin enough for the detector);
     # small true highlights lost here are kept from clipping by the guard below

@@ -6,17 +6,26 @@ import cv2
 import numpy as np
 
 
-def denoise_luma(y: np.ndarray, sigma: float, strength: float = 1.0) -> np.ndarray:
-    """Remove film grain from a uint8 luminance tile with non-local means.
+def denoise_luma(
+    y: np.ndarray, sigma: float, strength: float = 1.0, search: int = 11
+) -> np.ndarray:
+    """Reduce film grain in a uint8 luminance tile with non-local means, without painting.
 
     The filter strength follows the measured grain; a photo without grain (under 1.5 levels,
-    which clean digital scans measure) is returned as is, so it keeps its fine texture. A
-    trace of grain just above that is taken out gently: it is what makes a sky look sandy.
+    which clean digital scans measure) is returned as is, so it keeps its fine texture.
+    Non-local means run hot flattens skin to wax and wood to brush strokes, so the filter
+    may move a pixel only as far as grain could have (twice its level), and a fifth of the
+    grain is left: a photo keeps the texture of its film. On a large scan, where grain is as
+    fine as its pixels, a smaller `search` window does as well in a third of the time.
     """
     if sigma < 1.5:
         return y
     h = float(np.clip(sigma * 1.1 * strength, 2.0, 30.0))
-    return cv2.fastNlMeansDenoising(y, None, h, 5, 11)
+    den = cv2.fastNlMeansDenoising(y, None, h, 5, search)
+    yf = y.astype(np.float32)
+    limit = 2.0 * sigma
+    step = np.clip(den.astype(np.float32) - yf, -limit, limit)
+    return np.clip(yf + 0.8 * step + 0.5, 0, 255).astype(np.uint8)
 
 
 def smooth_chroma(ch: np.ndarray, sigma: float) -> np.ndarray:

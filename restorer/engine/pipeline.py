@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from . import analysis, damage, enhance, faces
+from . import analysis, damage, detector, enhance, faces, repair
 
 MAX_PIXELS = 100_000_000
 SINGLE_TILE_PIXELS = 6_000_000
+DETECTORS = ("classical", "learned")
 TILE = 1536
 RESTORATION_TYPES = (0, 1, 2)
 MODEL_TYPES = (1, 2, 3)
@@ -29,9 +30,10 @@ class EngineResult:
     upscaled: bool = False
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    repaired_pixels: int = 0  # pixels the repair painted in
 
 
-def _validate(image, restoration_type, model_type, change_color, colorizer, progress, max_side):
+def _validate(image, restoration_type, model_type, change_color, colorizer, progress, max_pixels):
     if not isinstance(image, np.ndarray):
         raise ValueError(f"image must be a numpy array, not {type(image).__name__}")
     if image.dtype != np.uint8:
@@ -57,8 +59,12 @@ def _validate(image, restoration_type, model_type, change_color, colorizer, prog
         raise ValueError("colorizer must come from restorer.engine.colorize.load_colorizer")
     if progress is not None and not callable(progress):
         raise ValueError("progress must be a callable taking an int percentage")
-    if isinstance(max_side, bool) or not isinstance(max_side, (int, np.integer)) or max_side < 16:
-        raise ValueError(f"max_side must be an integer of at least 16, not {max_side!r}")
+    if (
+        isinstance(max_pixels, bool)
+        or not isinstance(max_pixels, (int, np.integer))
+        or max_pixels < 64 * 64
+    ):
+        raise ValueError(f"max_pixels must be an integer of at least 4096, not {max_pixels!r}")
 
 
 def _tiles(h: int, w: int):
@@ -127,16 +133,21 @@ def _lift_stains(rgb: np.ndarray, plan, stain: np.ndarray, scale: float) -> np.n
 def _restore_tile(
     rgb: np.ndarray,
     plan: analysis.Plan,
-    restoration_type: int,
     model_type: int,
     change_color: bool,
-    damage_scale: float,
-    extra_mask: np.ndarray | None,
-    protect: np.ndarray | None,
+    mask: np.ndarray | None,
+    wide: np.ndarray | None,
+    keep_tone: bool,
     stain: np.ndarray | None = None,
-) -> tuple[np.ndarray, damage.DamageCounts]:
+    stain_scale: float = 1.0,
+    search: int = 11,
+    classical: tuple | None = None,
+) -> tuple[np.ndarray, np.ndarray | None, damage.DamageCounts | None]:
+    """Restore one tile. Damage is painted out by `mask` (the learned detector's), or found
+    here by the classical detector when `classical` = (restoration_type, scale, protect,
+    extra mask) is given. Returns the tile, the mask painted and the classical counts."""
     if stain is not None:
-        rgb = _lift_stains(rgb, plan, stain, damage_scale)
+        rgb = _lift_stains(rgb, plan, stain, stain_scale)
     toned = analysis.apply_luts(rgb, plan.luts)
     if plan.monochrome:
         y = analysis.luma_u8(toned)
@@ -149,17 +160,27 @@ def _restore_tile(
         y = np.ascontiguousarray(ycc[..., 0])
 
     sigma = plan.noise_sigma
-    y = enhance.denoise_luma(y, sigma, 1.0 if model_type != 2 else 1.1)
+    y = enhance.denoise_luma(y, sigma, 1.0 if model_type != 2 else 1.1, search)
 
-    mask, counts = damage.detect(y, restoration_type, sigma * 0.35, damage_scale, protect)
-    if extra_mask is not None:
-        mask = np.maximum(mask, extra_mask)
-    if ycc is not None:
-        ycc[..., 0] = y
-        ycc = damage.inpaint(ycc, mask)
-        y = np.ascontiguousarray(ycc[..., 0])
+    counts = None
+    if classical is not None:
+        restoration_type, scale, protect, extra = classical
+        mask, counts = damage.detect(y, restoration_type, sigma * 0.35, scale, protect)
+        if extra is not None:
+            mask = np.maximum(mask, extra)
+        fill = damage.inpaint
     else:
-        y = damage.inpaint(y, mask)
+
+        def fill(image, m):
+            return repair.fill(image, m, wide)
+
+    if mask is not None and mask.any():
+        if ycc is not None:
+            ycc[..., 0] = y
+            ycc = fill(ycc, mask)
+            y = np.ascontiguousarray(ycc[..., 0])
+        else:
+            y = fill(y, mask)
 
     # sharpening and local contrast by model
     if model_type == 2:
@@ -173,8 +194,8 @@ def _restore_tile(
     y = np.clip(yf + 0.5, 0, 255).astype(np.uint8)
 
     if plan.monochrome:
-        if change_color:
-            return cv2.cvtColor(y, cv2.COLOR_GRAY2RGB), counts
+        if not keep_tone:
+            return cv2.cvtColor(y, cv2.COLOR_GRAY2RGB), mask, counts
         # keep the print's toning, strongest in the mid-tones as on real prints
         yf = y.astype(np.float32)
         wgt = 4.0 * yf * (255.0 - yf) / (255.0 * 255.0)
@@ -182,7 +203,7 @@ def _restore_tile(
         out[..., 0] = y
         out[..., 1] = np.clip(128.0 + plan.tint[0] * wgt + 0.5, 0, 255).astype(np.uint8)
         out[..., 2] = np.clip(128.0 + plan.tint[1] * wgt + 0.5, 0, 255).astype(np.uint8)
-        return cv2.cvtColor(out, cv2.COLOR_YCrCb2RGB), counts
+        return cv2.cvtColor(out, cv2.COLOR_YCrCb2RGB), mask, counts
 
     sat = min(1.5, plan.saturation * (1.08 if model_type == 2 else 1.0))
     chans = []
@@ -206,7 +227,7 @@ def _restore_tile(
     for c, ch in zip((1, 2), chans, strict=True):
         ycc[..., c] = np.clip(ch * scale + 128.5, 0, 255).astype(np.uint8)
     ycc[..., 0] = y
-    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB), counts
+    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB), mask, counts
 
 
 def _chroma(cr: np.ndarray, cb: np.ndarray) -> np.ndarray:
@@ -240,17 +261,25 @@ def restore(
     change_color: bool = False,
     colorizer=None,
     progress: Callable[[int], None] | None = None,
-    max_side: int = 2048,
+    max_pixels: int = MAX_PIXELS,
+    remove_toning: bool = False,
+    damage_detector: str = "classical",
 ) -> EngineResult:
     """Restore a scanned old photo (uint8 RGB, H x W x 3, EXIF-oriented, no alpha).
 
     The options mean what they mean at PicWish (see the package docstring). `progress`, if
     given, is called with whole percentages from 0 to 100, in order. Photos up to
-    MAX_PIXELS are restored in tiles, so memory stays bounded; Ultra HD (model_type 3)
-    enlarges up to x2 but never beyond `max_side` on the longest side, and never shrinks.
+    MAX_PIXELS are restored in tiles, so memory stays bounded, at full resolution; Ultra HD
+    (model_type 3) enlarges the result up to x2 but never beyond `max_pixels`. A toned print
+    keeps its toning unless it is colorized or `remove_toning` is asked for.
+
+    `damage_detector` is "classical" (shape and surroundings, see `damage`) or "learned"
+    (the U-Net of `detector`, judged by bench/engine.py and not yet the default).
     Raises ValueError for a bad array or bad options.
     """
-    _validate(image, restoration_type, model_type, change_color, colorizer, progress, max_side)
+    if damage_detector not in DETECTORS:
+        raise ValueError(f"damage_detector must be one of {DETECTORS}, not {damage_detector!r}")
+    _validate(image, restoration_type, model_type, change_color, colorizer, progress, max_pixels)
     restoration_type, model_type = int(restoration_type), int(model_type)
     change_color = bool(change_color)
     if restoration_type == 0:
@@ -265,85 +294,140 @@ def restore(
     report(0)
     image = np.ascontiguousarray(image)
     h, w = image.shape[:2]
-    plan, preview = analysis.plan(image, restoration_type, change_color)
-    face = faces.face_mask(analysis.luma_u8(preview))
-    timings["analyse"] = time.perf_counter() - t0
+    learned = damage_detector == "learned"
+    prob = chosen = None
+    if learned:
+        prob, work_scale = detector.probability(image)
+        chosen = repair.select(prob, restoration_type, work_scale)
+        timings["detect"] = time.perf_counter() - t0
     report(10)
 
     t1 = time.perf_counter()
+    plan, preview = analysis.plan(image, restoration_type, change_color, prob)
+    del prob
+    face = None if learned else faces.face_mask(analysis.luma_u8(preview))
+    will_colorize = plan.monochrome and change_color and colorizer is not None
+    keep_tone = not (will_colorize or remove_toning)
+    timings["analyse"] = time.perf_counter() - t1
+    report(15)
+
+    t1 = time.perf_counter()
     out = np.empty_like(image)
-    damage_scale = max(h, w) / 512.0
+    repaired_pixels = 0
     total = damage.DamageCounts()
     boxes = list(_tiles(h, w))
     for i, (core, outer) in enumerate(boxes):
         y0, y1, x0, x1 = outer
-        extra = None
-        if plan.corner_mask is not None:
-            extra = _resize_mask(plan.corner_mask, outer, (h, w), plan.preview_scale)
-            if not extra.any():
-                extra = None
+        mask = wide = classical = None
+        if not learned:
+            extra = protect = None
+            if plan.corner_mask is not None:
+                extra = _resize_mask(plan.corner_mask, outer, (h, w), plan.preview_scale)
+            if face is not None:
+                protect = _resize_mask(face > 0, outer, (h, w), plan.preview_scale)
+            classical = (restoration_type, max(h, w) / 512.0, protect, extra)
+        elif not chosen.empty:
+            mask = _resize_mask(chosen.mask > 0, outer, (h, w), chosen.scale)
+            if chosen.areas:
+                wide = _resize_mask(chosen.wide > 0, outer, (h, w), chosen.scale)
+        if learned and plan.corner_mask is not None and restoration_type >= 2:
+            corner = _resize_mask(plan.corner_mask, outer, (h, w), plan.preview_scale)
+            mask = corner if mask is None else np.maximum(mask, corner)
+            wide = corner if wide is None else np.maximum(wide, corner)
+        if mask is not None and not mask.any():
+            mask = wide = None
         stain = None
         if plan.stain_mask is not None:
             stain = _resize_float(plan.stain_mask, outer, plan.preview_scale)
-        protect = None
-        if face is not None:
-            protect = _resize_mask(face > 0, outer, (h, w), plan.preview_scale)
-        res, counts = _restore_tile(
+        res, painted, counts = _restore_tile(
             image[y0:y1, x0:x1],
             plan,
-            restoration_type,
             model_type,
             change_color,
-            damage_scale,
-            extra,
-            protect,
+            mask,
+            wide,
+            keep_tone,
             stain,
+            max(h, w) / 512.0,
+            11 if h * w <= SINGLE_TILE_PIXELS else 7,
+            classical,
         )
-        total.add(counts)
+        if counts is not None:
+            total.add(counts)
         cy0, cy1, cx0, cx1 = core
+        if painted is not None:
+            repaired_pixels += int(
+                np.count_nonzero(painted[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0])
+            )
         out[cy0:cy1, cx0:cx1] = res[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
-        report(10 + int(75 * (i + 1) / len(boxes)))
+        report(15 + int(70 * (i + 1) / len(boxes)))
     timings["restore"] = time.perf_counter() - t1
 
     notes: list[str] = []
     colorized = False
-    if plan.monochrome and change_color:
-        if colorizer is not None:
-            t2 = time.perf_counter()
-            preview_rgb, _ = analysis.make_preview(out)
-            lab = cv2.cvtColor(preview_rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-            _colorize_in_strips(out, np.ascontiguousarray(lab[..., 0]), colorizer)
-            colorized = True
-            timings["colorize"] = time.perf_counter() - t2
-        else:
-            notes.append(
-                "This is a black-and-white photo; it was not colorized because no colorization "
-                "model is configured."
-            )
+    if will_colorize:
+        t2 = time.perf_counter()
+        preview_rgb, _ = analysis.make_preview(out)
+        lab = cv2.cvtColor(preview_rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+        _colorize_in_strips(out, np.ascontiguousarray(lab[..., 0]), colorizer)
+        colorized = True
+        timings["colorize"] = time.perf_counter() - t2
+    elif plan.monochrome and change_color:
+        notes.append(
+            "This is a black-and-white photo; it was not colorized because no colorization "
+            "model is configured, and it keeps its toning."
+        )
     report(90)
 
     upscaled = False
     if model_type == 3:
-        factor = min(2.0, max_side / max(h, w))
+        factor = min(2.0, (max_pixels / (h * w)) ** 0.5)
         if factor > 1.01:
             t3 = time.perf_counter()
-            out = enhance.upscale(out, factor)
+            out = _upscale_in_strips(out, factor)
             upscaled = True
             timings["upscale"] = time.perf_counter() - t3
             notes.append(f"The photo was enlarged to {out.shape[1]} x {out.shape[0]} pixels.")
         else:
             notes.append(
-                f"The photo was not enlarged: it is already {max(h, w)} pixels on its longest "
-                f"side and the limit is {max_side}."
+                f"The photo was not enlarged: it already has {h * w / 1e6:.1f} megapixels and "
+                f"the limit is {max_pixels / 1e6:.0f}."
             )
 
-    notes[:0] = _describe(plan, total, change_color, colorized)
+    if chosen is None:  # the classical detector counted its pieces tile by tile
+        chosen = repair.Selection(None, None, 1.0, specks=total.specks, lines=total.lines)
+    notes[:0] = _describe(plan, chosen, repaired_pixels, h * w, change_color, keep_tone, colorized)
     timings["total"] = time.perf_counter() - t0
     report(100)
-    return EngineResult(out, colorized, upscaled, notes, timings)
+    return EngineResult(out, colorized, upscaled, notes, timings, repaired_pixels)
 
 
-def _describe(plan, counts, change_color, colorized) -> list[str]:
+def _upscale_in_strips(rgb: np.ndarray, factor: float, strip: int = 512) -> np.ndarray:
+    """Ultra HD's enlargement, a band of rows at a time, so memory stays bounded."""
+    h, w = rgb.shape[:2]
+    oh, ow = int(round(h * factor)), int(round(w * factor))
+    if oh * ow <= SINGLE_TILE_PIXELS:
+        return enhance.upscale(rgb, factor)
+    out = np.empty((oh, ow, 3), np.uint8)
+    margin = 16
+    for y0 in range(0, h, strip):
+        y1 = min(h, y0 + strip)
+        a, b = max(0, y0 - margin), min(h, y1 + margin)
+        band = enhance.upscale(rgb[a:b], factor)
+        oy0, oy1 = int(round(y0 * factor)), int(round(y1 * factor)) if y1 < h else oh
+        off = int(round(a * factor))
+        out[oy0:oy1] = band[oy0 - off : oy1 - off, :ow]
+    return out
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many.format(n=n)
+
+
+def _describe(
+    plan, chosen, repaired_pixels, total_pixels, change_color, keep_tone, colorized
+) -> list[str]:
+    """What was done, as the final repair did it: pieces painted out and their pixels."""
     notes = []
     if plan.tone_gain > 1.05:
         notes.append("Faded tones were restored.")
@@ -351,26 +435,30 @@ def _describe(plan, counts, change_color, colorized) -> list[str]:
         notes.append("A colour cast was removed.")
     if plan.saturation > 1.05 and change_color:
         notes.append("Faded colours were brought back.")
-    if plan.monochrome and change_color and not colorized:
-        notes.append("The yellowed toning was removed to leave a neutral black-and-white print.")
+    if plan.monochrome and not keep_tone and not colorized:
+        notes.append("The toning was removed to leave a neutral black-and-white print.")
     if colorized:
         notes.append("The black-and-white photo was colorized.")
     if plan.noise_sigma >= 2.0:
         notes.append("Film grain was reduced.")
-    if counts.specks:
-        notes.append(
-            "1 speck of dust was removed."
-            if counts.specks == 1
-            else f"{counts.specks} specks of dust were removed."
+    pieces = []
+    if chosen.specks:
+        pieces.append(_plural(chosen.specks, "1 speck of dust", "{n} specks of dust"))
+    if chosen.lines:
+        pieces.append(
+            _plural(chosen.lines, "1 scratch, hair or crack", "{n} scratches, hairs or cracks")
         )
-    if counts.lines:
+    if chosen.areas:
+        pieces.append(_plural(chosen.areas, "1 damaged area", "{n} damaged areas"))
+    if plan.corner_mask is not None and repaired_pixels:
+        pieces.append("a missing corner")
+    if pieces and repaired_pixels:
+        share = 100.0 * repaired_pixels / total_pixels
+        listed = pieces[0] if len(pieces) == 1 else ", ".join(pieces[:-1]) + " and " + pieces[-1]
         notes.append(
-            "1 scratch, crease or crack was repaired."
-            if counts.lines == 1
-            else f"{counts.lines} scratches, creases or cracks were repaired."
+            f"Repaired {listed}: {repaired_pixels:,} pixels ({share:.2g} % of the photo) were "
+            "painted in from their surroundings."
         )
-    if plan.corner_mask is not None:
-        notes.append("A missing corner was filled in.")
     if plan.stain_mask is not None:
         notes.append("Stains were lightened.")
     return notes

@@ -44,12 +44,19 @@ class RestoreOptions:
 
     @property
     def label(self) -> str:
-        """'Severe, smart enhancement, colorized'."""
+        """What was asked for: 'Severe, smart enhancement, colorize'."""
+        return self.describe()
+
+    def describe(self, colorized: bool | None = None) -> str:
+        """The label of a result: "colorized" only when colour was added (`colorized`);
+        while that is not known (None), colorize is what was asked for."""
         label = RESTORATION_TYPES[self.restoration_type].capitalize()
         if self.uses_model:
             label += f", {MODEL_TYPES[self.model_type]}"
-        if self.change_color:
+        if colorized:
             label += ", colorized"
+        elif self.change_color and colorized is None:
+            label += ", colorize"
         return label
 
     @classmethod

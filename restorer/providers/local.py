@@ -21,6 +21,7 @@ from restorer.providers.base import RestoreOptions
 class LocalResult:
     content: bytes
     notes: list[str]
+    colorized: bool = False
 
 
 def restore_picture(
@@ -29,7 +30,8 @@ def restore_picture(
     *,
     progress: Callable[[int], None] | None = None,
     colorizer=None,
-    max_side: int = 2048,
+    max_pixels: int = 100_000_000,
+    damage_detector: str = "classical",
 ) -> LocalResult:
     from restorer.engine import restore
 
@@ -41,8 +43,9 @@ def restore_picture(
         change_color=options.change_color,
         colorizer=colorizer,
         progress=progress,
-        max_side=max_side,
+        max_pixels=max_pixels,
+        damage_detector=damage_detector,
     )
     buffer = io.BytesIO()
     Image.fromarray(result.image).save(buffer, "JPEG", quality=94, optimize=True)
-    return LocalResult(buffer.getvalue(), list(result.notes))
+    return LocalResult(buffer.getvalue(), list(result.notes), result.colorized)

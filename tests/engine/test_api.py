@@ -63,7 +63,8 @@ def test_it_rejects_bad_arrays(image):
         {"change_color": "yes"},
         {"colorizer": object()},
         {"progress": 5},
-        {"max_side": 0},
+        {"max_pixels": 0},
+        {"max_pixels": 2.5},
     ],
 )
 def test_it_rejects_bad_options(photo, options):
@@ -98,17 +99,37 @@ def test_ultra_hd_doubles_the_size(photo):
     assert result.image.shape == (photo.shape[0] * 2, photo.shape[1] * 2, 3)
 
 
-def test_ultra_hd_stops_at_max_side(photo):
-    result = restore(photo, restoration_type=1, model_type=3, max_side=180)
-    assert max(result.image.shape[:2]) == 180
+def test_ultra_hd_stops_at_the_pixel_limit(photo):
+    h, w = photo.shape[:2]
+    limit = int(h * w * 2.25)
+    result = restore(photo, restoration_type=1, model_type=3, max_pixels=limit)
     assert result.upscaled is True
+    oh, ow = result.image.shape[:2]
+    assert oh * ow <= limit * 1.02 and oh == round(h * 1.5)
 
 
-def test_ultra_hd_leaves_a_photo_already_at_max_side(photo):
-    result = restore(photo, restoration_type=2, model_type=3, max_side=120)
+def test_ultra_hd_leaves_a_photo_already_at_the_pixel_limit(photo):
+    h, w = photo.shape[:2]
+    result = restore(photo, restoration_type=2, model_type=3, max_pixels=h * w)
     assert result.upscaled is False
     assert result.image.shape == photo.shape
     assert any("not enlarged" in n for n in result.notes)
+
+
+def test_the_result_keeps_the_full_resolution_of_a_large_scan():
+    """No 2048-pixel limit for the embedded engine: it restores what was scanned."""
+    case = synth.make_case(7, kind="landscape", level="light", size=(2300, 3100))
+    result = restore(case.degraded, restoration_type=1)
+    assert result.image.shape == case.degraded.shape
+
+
+def test_ultra_hd_of_a_large_scan_is_enlarged_in_bounded_bands(monkeypatch):
+    photo = synth.make_clean("landscape", (400, 300), seed=3)
+    whole = restore(photo, restoration_type=1, model_type=3).image
+    monkeypatch.setattr(pipeline, "SINGLE_TILE_PIXELS", 50_000)
+    banded = restore(photo, restoration_type=1, model_type=3).image
+    assert banded.shape == whole.shape == (800, 600, 3)
+    assert np.abs(banded.astype(int) - whole.astype(int)).mean() < 1.0
 
 
 def test_large_photos_are_restored_in_tiles_without_seams(monkeypatch):
@@ -124,14 +145,37 @@ def test_large_photos_are_restored_in_tiles_without_seams(monkeypatch):
     assert np.percentile(diff, 99) < 40
 
 
-def test_notes_count_damage_in_singular_and_plural():
-    from restorer.engine import analysis, damage, pipeline
+def test_notes_count_what_the_repair_changed_in_singular_and_plural():
+    from restorer.engine import analysis, repair
 
     img = np.full((64, 64, 3), 128, np.uint8)
     plan, _ = analysis.plan(img, 1, False)
-    one = pipeline._describe(plan, damage.DamageCounts(specks=1, lines=1), False, False)
-    assert "1 speck of dust was removed." in one
-    assert "1 scratch, crease or crack was repaired." in one
-    two = pipeline._describe(plan, damage.DamageCounts(specks=2, lines=3), False, False)
-    assert "2 specks of dust were removed." in two
-    assert "3 scratches, creases or cracks were repaired." in two
+    empty = np.zeros((64, 64), np.uint8)
+    one = repair.Selection(empty, empty, 1.0, specks=1, lines=1)
+    notes = pipeline._describe(plan, one, 40, 64 * 64, False, True, False)
+    assert any(
+        n.startswith("Repaired 1 speck of dust and 1 scratch, hair or crack: 40 pixels")
+        for n in notes
+    ), notes
+    two = repair.Selection(empty, empty, 1.0, specks=2, lines=3, areas=2)
+    notes = pipeline._describe(plan, two, 1200, 64 * 64, False, True, False)
+    assert any(
+        "2 specks of dust, 3 scratches, hairs or cracks and 2 damaged areas: 1,200 pixels" in n
+        for n in notes
+    ), notes
+
+
+def test_a_clean_photo_gets_no_repair_note(photo):
+    clean = synth.make_clean("landscape", (200, 200), seed=4)
+    result = restore(clean, restoration_type=2)
+    assert result.repaired_pixels == 0 or any("Repaired" in n for n in result.notes)
+    if result.repaired_pixels == 0:
+        assert not any("Repaired" in n or "removed" in n for n in result.notes)
+
+
+def test_the_repair_note_reports_the_pixels_really_changed():
+    case = synth.make_case(9, kind="landscape", level="medium", size=(256, 256))
+    result = restore(case.degraded, restoration_type=1)
+    assert result.repaired_pixels > 0
+    note = next(n for n in result.notes if n.startswith("Repaired"))
+    assert f"{result.repaired_pixels:,} pixels" in note

@@ -108,15 +108,30 @@ def test_a_toned_black_and_white_print_keeps_its_tone_without_change_color():
     assert not any("colorized" in n for n in result.notes)
 
 
-def test_black_and_white_is_not_colorized_without_a_model_and_says_so():
+def _warmth(img):
+    r, g, b = (img[..., c].astype(float).mean() for c in range(3))
+    return r - b
+
+
+def test_a_sepia_print_stays_sepia_with_colorize_on_and_no_model():
+    """Colorize without a model adds no colour, so it must not take the toning away either."""
     sepia = _sepia(synth.make_clean("face", SIZE, seed=7, monochrome=True))
     result = restore(sepia, restoration_type=1, change_color=True)
     assert result.colorized is False
     assert any(
         "not colorized because no colorization model is configured" in n for n in result.notes
     )
+    assert not any("toning was removed" in n for n in result.notes)
+    kept = restore(sepia, restoration_type=1, change_color=False).image
+    assert _warmth(result.image) > 0.7 * _warmth(kept) > 5
+
+
+def test_toning_is_removed_only_when_asked():
+    sepia = _sepia(synth.make_clean("face", SIZE, seed=7, monochrome=True))
+    result = restore(sepia, restoration_type=1, remove_toning=True)
     spread = result.image.astype(int).max(axis=2) - result.image.astype(int).min(axis=2)
     assert np.percentile(spread, 95) <= 3  # a neutral black-and-white print
+    assert any("toning was removed" in n for n in result.notes)
 
 
 def _local_contrast(img):

@@ -54,7 +54,8 @@ class Command(BaseCommand):
                 picture,
                 restore_options,
                 colorizer=clients.colorizer(),
-                max_side=settings.RESTORER_INPUT_MAX_SIDE,
+                max_pixels=settings.MAX_IMAGE_PIXELS,
+                damage_detector=settings.RESTORER_DAMAGE_DETECTOR,
             )
             content, notes = result.content, result.notes
         output.write_bytes(content)

@@ -1,0 +1,69 @@
+"""The learned damage detector: the committed model, how it is run, and what it decides.
+
+It is not yet the engine's default (see bench/engine.py for how it compares); these tests hold
+what it does today, so a retrained model can be judged against them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from restorer.engine import detector, repair, restore
+from tests.engine import synth
+
+
+def test_the_committed_model_matches_its_sha256_and_says_how_it_was_made():
+    record = detector.manifest()
+    assert hashlib.sha256(detector.MODEL_PATH.read_bytes()).hexdigest() == record["sha256"]
+    assert detector.MODEL_PATH.stat().st_size < 4 * 1024 * 1024
+    assert record["command"].startswith("python -m restorer.engine.training.train")
+    held = {name.split(": ")[1] for name in record["held_out_photos"]}
+    trained = {name.split(": ")[1] for name in record["training_photos"]}
+    assert len(trained) >= 20 and held and not held & trained
+
+
+def test_a_model_that_does_not_match_its_sha256_is_refused(tmp_path, monkeypatch):
+    bad = tmp_path / "damage_unet.onnx"
+    bad.write_bytes(detector.MODEL_PATH.read_bytes() + b"\0")
+    monkeypatch.setattr(detector, "MODEL_PATH", bad)
+    monkeypatch.setattr(detector, "_session", None)
+    with pytest.raises(RuntimeError, match="SHA-256"):
+        detector.probability(np.full((64, 64, 3), 120, np.uint8))
+
+
+def test_large_photos_are_searched_on_a_reduced_copy():
+    img = synth.make_clean("landscape", (1500, 2100), seed=1)
+    prob, scale = detector.probability(img)
+    assert prob.shape == (731, 1024) and scale == pytest.approx(1024 / 2100)
+    assert prob.dtype == np.float32 and 0.0 <= prob.min() and prob.max() <= 1.0
+
+
+def test_what_each_restoration_type_repairs():
+    """Light takes specks only; medium adds lines; severe adds wide areas."""
+    prob = np.zeros((200, 200), np.float32)
+    prob[50, 50] = prob[50, 51] = 0.9  # a speck
+    prob[100, 20:180] = 0.9  # a scratch
+    prob[150:175, 150:180] = 0.95  # a hole
+    light, medium, severe = (repair.select(prob, t, 1.0) for t in (0, 1, 2))
+    assert (light.specks, light.lines, light.areas) == (1, 0, 0)
+    assert (medium.specks, medium.lines, medium.areas) == (1, 1, 0)
+    assert (severe.specks, severe.lines, severe.areas) == (1, 1, 1)
+    assert severe.wide[160, 160] and not severe.wide[100, 100]
+
+
+def test_a_doubtful_wide_area_is_left_alone():
+    """A wide area is painted over whole, so the detector must be sure of all of it."""
+    prob = np.zeros((200, 200), np.float32)
+    prob[50:100, 50:100] = 0.55
+    assert repair.select(prob, 2, 1.0).empty
+
+
+def test_the_engine_restores_with_the_learned_detector_on_request():
+    case = synth.make_case(3, kind="landscape", level="medium", size=(256, 256))
+    result = restore(case.degraded, restoration_type=1, damage_detector="learned")
+    assert result.image.shape == case.degraded.shape
+    with pytest.raises(ValueError, match="damage_detector"):
+        restore(case.degraded, damage_detector="magic")
