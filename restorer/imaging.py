@@ -105,15 +105,28 @@ def _open(source: BinaryIO, max_pixels: int) -> Image.Image:
 def inspect(source: BinaryIO, *, max_pixels: int) -> ImageInfo:
     """Identify a file from its header, without decoding the pixels."""
     image = _open(source, max_pixels)
-    try:
-        orientation = int(image.getexif().get(0x0112, 1) or 1)
-    except Exception:  # a corrupt EXIF block is no reason to refuse a photo
-        orientation = 1
+    orientation = _orientation_from_header(image)
     width, height = image.size
     if orientation in _ROTATED_ORIENTATIONS:
         width, height = height, width
     mime_type, extension = ACCEPTED_FORMATS[image.format]
     return ImageInfo(image.format, mime_type, extension, width, height, orientation)
+
+
+def _orientation_from_header(image: Image.Image) -> int:
+    """The EXIF orientation, if the header holds it; never decodes pixels.
+
+    Pillow's getexif() on a PNG whose EXIF is not ahead of the pixels (or that has
+    none) decodes the whole picture to look behind them: up to 100 MP in the upload
+    request. Such a PNG counts as upright here; the worker, which decodes it anyway,
+    applies whatever orientation it finds.
+    """
+    if image.format == "PNG" and "exif" not in image.info:
+        return 1
+    try:
+        return int(image.getexif().get(0x0112, 1) or 1)
+    except Exception:  # a corrupt EXIF block is no reason to refuse a photo
+        return 1
 
 
 def load(source: BinaryIO, *, max_pixels: int, draft_side: int | None = None) -> Image.Image:

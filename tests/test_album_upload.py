@@ -276,3 +276,41 @@ def test_rgba_and_16_bit_scans_get_renditions(alice_client, album):
         image.save(data, fmt)
         response = upload(alice_client, album, (name, data.getvalue()))
         assert "code" in response.json()["photos"][0], response.json()
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("big.png", images.png(300, 200)),
+        ("exif.png", images.encode(images.picture(300, 200), "PNG", exif=b"Exif\x00\x00MM")),
+        ("big.jpg", images.jpeg(300, 200)),
+        ("big.tif", images.tiff(300, 200)),
+        ("big.webp", images.encode(images.picture(300, 200), "WEBP")),
+        ("big.bmp", images.encode(images.picture(300, 200), "BMP")),
+        ("big.heic", images.heic(300, 200)),
+    ],
+)
+def test_the_upload_request_reads_only_the_header_of_a_large_picture(
+    alice_client, album, settings, monkeypatch, name, data
+):
+    # The attack: PNGs of up to 100 MP were decoded whole inside the upload request
+    # (Pillow's getexif() loads a PNG's pixels), so a few uploads at once took every web
+    # worker down. Above UPLOAD_INLINE_MAX_PIXELS the request must not decode anything.
+    from PIL import ImageFile
+
+    settings.UPLOAD_INLINE_MAX_PIXELS = 100 * 100
+    decoded = []
+    plain_load = ImageFile.ImageFile.load
+
+    def load(self):
+        decoded.append(self.format)
+        return plain_load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    response = upload(alice_client, album, (name, data))
+    entry = response.json()["photos"][0]
+    assert "code" in entry, entry
+    assert decoded == []
+    photo = Photo.objects.get(code=entry["code"])
+    assert (photo.width, photo.height) == (300, 200)
+    assert photo.preparation == Photo.Preparation.PENDING
