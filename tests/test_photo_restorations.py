@@ -270,3 +270,37 @@ def test_a_missing_colorization_model_stops_the_start(tmp_path):
     )
     assert result.returncode != 0
     assert "RESTORER_COLORIZE_MODEL='/no/model.onnx' is not a file" in result.stderr
+
+
+def test_deleting_photos_and_versions_gives_no_quota_back(settings, alice_client, album):
+    # The attack: the quota counted Restoration rows, and deleting a photo or a version
+    # deletes its row, so upload-delete-upload went past the monthly quota.
+    settings.RESTORER_PROVIDER = "picwish"
+    settings.PICWISH_API_KEY = "k"
+    settings.RESTORER_MONTHLY_QUOTA = 2
+    upload = f"/albums/{album.code}/upload/"
+    json = {"Accept": "application/json"}
+
+    def post(seed):
+        data = {"photos": [SimpleUploadedFile(f"{seed}.jpg", images.jpeg(seed=seed))]}
+        return alice_client.post(upload, data, headers=json).json()["photos"][0]
+
+    first = post(1)
+    assert "notice" not in first
+    photo = Photo.objects.get(code=first["code"])
+    alice_client.post(f"{photo.get_absolute_url()}delete/")
+    assert not Photo.objects.filter(code=first["code"]).exists()
+
+    second = post(2)
+    assert "notice" not in second
+    photo = Photo.objects.get(code=second["code"])
+    version = photo.versions.get()
+    alice_client.post(f"{photo.get_absolute_url()}versions/{version.code}/delete/")
+    assert not photo.versions.exists()
+
+    third = post(3)
+    assert third["notice"].startswith("You have used all 2 restorations of")
+    again = alice_client.post(f"{photo.get_absolute_url()}restore/", {"restoration_type": 2})
+    assert not photo.versions.exists()
+    page = alice_client.get(again["Location"]).content.decode()
+    assert "You have used all 2 restorations" in page
