@@ -125,15 +125,20 @@ def main() -> None:
     try:
         subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
                        check=True)  # fmt: skip
+        static_env = {**env, "STATIC_ROOT": str(workdir / "static")}
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-                       cwd=ROOT, env={**env, "STATIC_ROOT": str(workdir / "static")}, check=True)  # fmt: skip
+                       cwd=ROOT, env=static_env, check=True)  # fmt: skip
         env["STATIC_ROOT"] = str(workdir / "static")
         import django
 
         django.setup()
         from django.conf import settings
-        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-        from django.contrib.auth import get_user_model
+        from django.contrib.auth import (
+            BACKEND_SESSION_KEY,
+            HASH_SESSION_KEY,
+            SESSION_KEY,
+            get_user_model,
+        )
         from django.contrib.sessions.backends.db import SessionStore
         from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -57,7 +57,8 @@ def test_a_password_link_a_visitor_and_a_revoke(
     visitor.wait_for_selector("h1:has-text('Summer in Whitby')")
     assert "alice" not in visitor.inner_text("main")
     visitor.wait_for_function(
-        "[...document.querySelectorAll('#share-grid img')].every((i) => i.complete && i.naturalWidth > 0)"
+        "[...document.querySelectorAll('#share-grid img')]"
+        ".every((i) => i.complete && i.naturalWidth > 0)"
     )
     screenshot(visitor, "share-visitor-desktop")
 
