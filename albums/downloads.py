@@ -8,6 +8,7 @@ memory of one photo, not of the album. Photos are stored without compression
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -49,6 +50,17 @@ def photo_file_name(album_title: str, number: int, caption: str, extension: str,
 
 def stem_of(original_name: str) -> str:
     return original_name.rsplit(".", 1)[0] if "." in original_name else original_name
+
+
+NOTE_NAME = "Not included.txt"
+
+
+class LeftOut(Exception):
+    """An entry that cannot be included; `reason` completes "<file name> …"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -106,24 +118,42 @@ def zip_stream(entries: Iterable[Entry]) -> Iterator[bytes]:
     """The bytes of a ZIP of `entries`, produced while it is read."""
     sink = _Sink()
     used: set[str] = set()
+    notes: list[str] = []
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for entry in entries:
-            name = _unique(entry.name, used)
-            stamp = timezone.localtime(entry.modified) if entry.modified else timezone.localtime()
-            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_STORED
-            info.external_attr = 0o644 << 16
+            # The first bytes are read before the entry is begun, so a picture that
+            # cannot be read is left out whole, with a note, and the archive goes on.
+            chunks = iter(entry.open())
             try:
-                with archive.open(info, "w", force_zip64=True) as target:
-                    for chunk in entry.open():
-                        target.write(chunk)
-                        if sink.size >= CHUNK:
-                            yield sink.take()
+                first = next(chunks, b"")
             except FileNotFoundError:
                 # A file removed while the ZIP was being made: leave it out, go on.
                 continue
+            except LeftOut as exc:
+                notes.append(f"{entry.name} {exc.reason}")
+                continue
+            except imaging.ImageRejected as exc:
+                notes.append(f"{entry.name}: this picture {exc.reason}")
+                continue
+            name = _unique(entry.name, used)
+            with archive.open(_info(name, entry.modified), "w", force_zip64=True) as target:
+                for chunk in itertools.chain([first], chunks):
+                    target.write(chunk)
+                    if sink.size >= CHUNK:
+                        yield sink.take()
             yield sink.take()
+        if notes:
+            text = "These photos of the album are not in this ZIP:\n\n" + "\n".join(notes)
+            archive.writestr(_info(_unique(NOTE_NAME, used), None), text + "\n")
     yield sink.take()
+
+
+def _info(name: str, modified: datetime | None) -> zipfile.ZipInfo:
+    stamp = timezone.localtime(modified) if modified else timezone.localtime()
+    info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16
+    return info
 
 
 def _unique(name: str, used: set[str]) -> str:

@@ -267,6 +267,9 @@ class Photo(models.Model):
     preparation = models.CharField(
         max_length=10, choices=Preparation.choices, default=Preparation.PENDING
     )
+    # The original as members and link visitors get it (upright JPEG, no metadata),
+    # made the first time one of them needs it (albums/shared_copies.py).
+    shared_copy = models.FileField(max_length=255, blank=True)
     error = models.CharField(max_length=500, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
     # The version the person picked to show; otherwise the newest finished one.
@@ -328,7 +331,8 @@ class Photo(models.Model):
         self.error = ""
 
     def stored_files(self) -> list[str]:
-        return [f.name for f in (self.original, self.thumbnail, self.display) if f.name]
+        files = (self.original, self.thumbnail, self.display, self.shared_copy)
+        return [f.name for f in files if f.name]
 
     def restore(self, options: RestoreOptions | None = None) -> Version:
         """Restore this photo (with the album's options unless given); a new version.

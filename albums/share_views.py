@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from albums import downloads
+from albums import downloads, shared_copies
 from albums.forms import MemberForm, ShareLinkForm
 from albums.models import Album, AlbumMember, PasswordAttempt, Photo, ShareLink, Version
 from restorer import imaging
@@ -323,15 +323,14 @@ def photo_number(photo: Photo) -> int:
 def clean_download(photo: Photo, version: Version | None, album: Album) -> HttpResponse:
     """The photo as shown (restored where done), with no private metadata, as a download."""
     number = photo_number(photo)
-    if version is not None:
+    if version is None:
+        return _shared_original(photo, album, number)
+    try:
         with version.restoration.result.open("rb") as handle:
             clean = imaging.without_metadata(handle.read())
-        suffix = " (restored)"
-    else:
-        with photo.original.open("rb") as handle:
-            picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
-        clean = imaging.upright_jpeg(picture)
-        suffix = ""
+    except imaging.ImageRejected:
+        return _plain(_UNREADABLE, 404)
+    suffix = " (restored)"
     name = downloads.photo_file_name(
         album.title, number, photo.caption or downloads.stem_of(photo.original_name),
         clean.extension, suffix,
@@ -339,6 +338,33 @@ def clean_download(photo: Photo, version: Version | None, album: Album) -> HttpR
     response = HttpResponse(clean.content, content_type=clean.mime_type)
     response["Content-Disposition"] = _attachment(name)
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+_UNREADABLE = (
+    "This photo's file is damaged and cannot be read, so it cannot be downloaded. "
+    "The album's other photos can."
+)
+
+
+def _shared_original(photo: Photo, album: Album, number: int) -> HttpResponse:
+    """An unrestored photo for somebody other than its owner: the stored clean copy."""
+    try:
+        shared_copies.shared_copy(photo)
+    except imaging.ImageRejected:
+        return _plain(_UNREADABLE, 404)
+    except shared_copies.CopyInProgress:
+        response = _plain("This photo is being prepared for download. Try again in a moment.", 503)
+        response["Retry-After"] = "10"
+        return response
+    caption = photo.caption or downloads.stem_of(photo.original_name)
+    name = downloads.photo_file_name(album.title, number, caption, "jpg")
+    return serve_file(photo.shared_copy, "image/jpeg", download_name=name, max_age=300)
+
+
+def _plain(message: str, status: int) -> HttpResponse:
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -387,16 +413,20 @@ def _shown_entries(album: Album):
         else:
             yield downloads.Entry(
                 downloads.photo_file_name(album.title, number, caption, "jpg"),
-                _clean_original(photo.original.name),
+                _clean_original(photo),
                 photo.uploaded_at,
             )
 
 
-def _clean_original(name: str):
+def _clean_original(photo: Photo):
     def read():
-        with downloads.default_storage.open(name, "rb") as handle:
-            picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
-        yield imaging.upright_jpeg(picture).content
+        try:
+            name = shared_copies.shared_copy(photo)
+        except shared_copies.CopyInProgress:
+            raise downloads.LeftOut(
+                "is being prepared; download the album again in a moment."
+            ) from None
+        yield from downloads.stored_chunks(name)()
 
     return read
 
