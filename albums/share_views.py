@@ -10,7 +10,6 @@ Who gets what:
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from functools import wraps
 
@@ -34,12 +33,8 @@ from django.views.decorators.http import require_GET, require_POST
 from albums import downloads, shared_copies
 from albums.forms import MemberForm, ShareLinkForm
 from albums.models import Album, AlbumMember, PasswordAttempt, Photo, ShareLink, Version
-from restorer import imaging
+from restorer import imaging, throttle
 from restorer.files import serve_file
-
-WRONG_PASSWORDS_PER_VISITOR = 5  # in THROTTLE_WINDOW, from one address
-WRONG_PASSWORDS_PER_LINK = 30  # in THROTTLE_WINDOW, from everywhere together
-THROTTLE_WINDOW = timedelta(minutes=15)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -180,17 +175,17 @@ def _unlocked(request: HttpRequest, link: ShareLink) -> bool:
 
 
 def _client(request: HttpRequest) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
+    return throttle.client_key(request)
 
 
-def _throttled(link: ShareLink, client: str) -> bool:
-    since = timezone.now() - THROTTLE_WINDOW
-    recent = PasswordAttempt.objects.filter(link=link, at__gte=since)
-    return (
-        recent.filter(client=client).count() >= WRONG_PASSWORDS_PER_VISITOR
-        or recent.count() >= WRONG_PASSWORDS_PER_LINK
-    )
+def _password_wait(link: ShareLink, client: str) -> int:
+    """Seconds this client must wait before its next guess (restorer/throttle.py).
+
+    Only the guesser's own wrong passwords count: nobody else is held up by them.
+    """
+    since = throttle.now() - throttle.WINDOW
+    failures = PasswordAttempt.objects.filter(link=link, client=client, at__gte=since)
+    return throttle.wait_seconds(failures.values_list("at", flat=True))
 
 
 def shared_link(page: bool = False):
@@ -232,21 +227,25 @@ def _password_page(request: HttpRequest, link: ShareLink, token: str) -> HttpRes
     error, status = None, 200
     if request.method == "POST":
         client = _client(request)
-        if _throttled(link, client):
-            minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
-            error = f"Too many wrong passwords. Wait {minutes} minutes, then try again."
+        wait = _password_wait(link, client)
+        if wait:
+            error = (
+                f"Too many wrong passwords. Wait {throttle.describe_wait(wait)}, then try again."
+            )
             status = 429
         elif link.check_password(request.POST.get("password", "")):
             request.session.cycle_key()
             request.session[_session_key(link)] = link.password_hash[-24:]
             return _private_headers(redirect("albums:share", token))
         else:
-            PasswordAttempt.objects.create(link=link, client=client)
-            PasswordAttempt.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
+            PasswordAttempt.objects.create(link=link, client=client, at=throttle.now())
+            PasswordAttempt.objects.filter(at__lt=throttle.now() - timedelta(days=1)).delete()
             error, status = "That is not the password. Check with whoever sent you the link.", 403
     response = render(
         request, "albums/share_password.html", {"error": error, "link": link}, status=status
     )
+    if status == 429:
+        response["Retry-After"] = str(wait)
     return _private_headers(response)
 
 
