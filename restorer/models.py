@@ -561,3 +561,17 @@ class ApiBudget(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept an hour or so to slow down password guessing (throttle.py).
+
+    Neither the account's name nor the address is stored in clear: both are keyed hashes.
+    """
+
+    subject = models.CharField(max_length=32, db_index=True)  # the username tried
+    client = models.CharField(max_length=32, db_index=True)  # the address it came from
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Failed login at {self.at:%Y-%m-%d %H:%M}"

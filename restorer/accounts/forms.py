@@ -1,6 +1,10 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+
+from restorer import throttle
+from restorer.accounts import login_throttle
 
 User = get_user_model()
 
@@ -52,3 +56,31 @@ class ProfileForm(forms.Form):
         if _email_taken(email, exclude_pk=self.user.pk):
             raise forms.ValidationError("Another account uses this e-mail address.")
         return email
+
+
+class ThrottledLoginMixin:
+    """Refuses tries that come too fast after failed ones (login_throttle.py)."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        wait = login_throttle.login_wait(self.request, username)
+        if wait:
+            raise forms.ValidationError(
+                f"Too many failed logins. Wait {throttle.describe_wait(wait)}, then try "
+                "again, or reset your password if you have forgotten it.",
+                code="throttled",
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError as exc:
+            if exc.code == "invalid_login":
+                login_throttle.record_failure(self.request, username)
+            raise
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
