@@ -136,8 +136,10 @@ class ShareLinkForm(forms.Form):
         super().__init__(data, *args, **kwargs)
         # Any number of days up to ten years is fine from a script, not only the menu's.
         self.fields["expires_in_days"].choices = EXPIRY_CHOICES
+        # ASCII digits only: str.isdigit() is true of "²", which int() refuses.
         self.fields["expires_in_days"].valid_value = lambda value: (
-            value == "" or (str(value).isdigit() and 1 <= int(value) <= 3650)
+            value == ""
+            or (str(value).isascii() and str(value).isdigit() and 1 <= int(value) <= 3650)
         )
 
     def clean_label(self) -> str:

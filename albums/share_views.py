@@ -27,6 +27,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -114,7 +115,16 @@ def link_revoke(request: HttpRequest, code: str, link_code: str) -> HttpResponse
     if _wants_json(request):
         return JsonResponse({"revoked": True})
     messages.success(request, f"“{link}” no longer works.")
-    return redirect(request.POST.get("next") or reverse("albums:album_share", args=[album.code]))
+    return redirect(_same_site(request, request.POST.get("next", ""), album))
+
+
+def _same_site(request: HttpRequest, target: str, album: Album) -> str:
+    """`target` if it is a page of this site, else the album's sharing page."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("albums:album_share", args=[album.code])
 
 
 @require_POST

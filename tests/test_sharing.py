@@ -338,3 +338,41 @@ def test_file_names_are_safe_everywhere():
     assert photo_file_name("Trip: 1950/51", 7, "Tom & Sue?", "jpg", " (restored)") == (
         "Trip 1950 51 - 007 - Tom & Sue (restored).jpg"
     )
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "1e3", " 7", "0", "3651"])
+def test_an_odd_expiry_is_a_form_error(alice_client, album, odd):
+    # The attack: expires_in_days=² passed isdigit() and raised in int(): a 500.
+    response = alice_client.post(
+        f"/albums/{album.code}/links/",
+        {"expires_in_days": odd},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "expires_in_days" in response.json()["errors"]
+    page = alice_client.post(f"/albums/{album.code}/links/", {"expires_in_days": odd})
+    assert page.status_code == 400
+    assert not ShareLink.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "http:evil"]
+)
+def test_revoking_redirects_only_within_the_site(alice_client, album, target):
+    # The attack: `next` on link revoke redirected anywhere.
+    link, _ = make_link(album)
+    response = alice_client.post(
+        f"/albums/{album.code}/links/{link.code}/revoke/", {"next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/albums/{album.code}/share/"
+    link.refresh_from_db()
+    assert link.is_revoked
+
+
+def test_revoking_from_the_overview_goes_back_to_it(alice_client, album):
+    link, _ = make_link(album)
+    response = alice_client.post(
+        f"/albums/{album.code}/links/{link.code}/revoke/", {"next": "/shared/"}
+    )
+    assert response["Location"] == "/shared/"
