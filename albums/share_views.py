@@ -10,6 +10,7 @@ Who gets what:
 
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 from functools import wraps
 
@@ -174,14 +175,38 @@ def _gone(request: HttpRequest, link: ShareLink | None) -> HttpResponse:
     return _private_headers(response)
 
 
-def _session_key(link: ShareLink) -> str:
-    return f"share-link-{link.pk}"
+# A link unlocked by its password is remembered in a signed cookie of its own, never in
+# the site's session: the password form takes cross-site posts (see share_page), and
+# answering one with a session cookie would replace a logged-in visitor's session.
+UNLOCK_SALT = "albums.share-unlock"
+UNLOCK_SECONDS = 30 * 24 * 3600
+
+
+def _unlock_cookie(link: ShareLink) -> str:
+    return f"share-{link.code}"
 
 
 def _unlocked(request: HttpRequest, link: ShareLink) -> bool:
     if not link.has_password:
         return True
-    return request.session.get(_session_key(link)) == link.password_hash[-24:]
+    value = request.get_signed_cookie(
+        _unlock_cookie(link), default="", salt=UNLOCK_SALT, max_age=UNLOCK_SECONDS
+    )
+    # A new password (a new hash) closes the link to everyone who had the old one.
+    return bool(value) and hmac.compare_digest(value, link.password_hash[-24:])
+
+
+def _remember_unlock(response: HttpResponse, link: ShareLink) -> None:
+    response.set_signed_cookie(
+        _unlock_cookie(link),
+        link.password_hash[-24:],
+        salt=UNLOCK_SALT,
+        max_age=UNLOCK_SECONDS,
+        path="/s/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _client(request: HttpRequest) -> str:
@@ -244,9 +269,9 @@ def _password_page(request: HttpRequest, link: ShareLink, token: str) -> HttpRes
             )
             status = 429
         elif link.check_password(request.POST.get("password", "")):
-            request.session.cycle_key()
-            request.session[_session_key(link)] = link.password_hash[-24:]
-            return _private_headers(redirect("albums:share", token))
+            response = redirect("albums:share", token)
+            _remember_unlock(response, link)
+            return _private_headers(response)
         else:
             PasswordAttempt.objects.create(link=link, client=client, at=throttle.now())
             PasswordAttempt.objects.filter(at__lt=throttle.now() - timedelta(days=1)).delete()
@@ -271,7 +296,8 @@ def _owner_name(album: Album) -> str:
 # Exempt from CSRF checks: the page is sent with Referrer-Policy: no-referrer, so
 # browsers post its password form with "Origin: null" and no Referer, which
 # Django's check refuses. Nothing here acts for a logged-in person; the password
-# only unlocks this visitor's own session, and guessing is throttled.
+# only unlocks the link for this browser, in a cookie of its own (the site's session
+# is left alone), and guessing is throttled.
 @csrf_exempt
 @shared_link(page=True)
 def share_page(request: HttpRequest, link: ShareLink, token: str) -> HttpResponse:

@@ -93,3 +93,34 @@ def test_old_attempts_are_forgotten(token, clock):
     clock.advance(3601)
     assert guess(token, PASSWORD, REMOTE_ADDR="198.51.100.1").status_code == 302
     assert PasswordAttempt.objects.count() == 5
+
+
+def test_unlocking_a_link_leaves_the_site_session_alone(token, alice_client):
+    # The attack: the CSRF-exempt password form, auto-posted by a hostile page, replaced
+    # a logged-in visitor's session. A cross-site POST carries no SameSite=Lax cookie,
+    # so the answer must not set one: here, a request without the visitor's cookies.
+    cross_site = Client().post(f"/s/{token}/", {"password": PASSWORD})
+    assert cross_site.status_code == 302
+    assert "sessionid" not in cross_site.cookies
+    # Posted from the visitor's own browser, with their cookies: still logged in, same
+    # session, and the link is open to them.
+    key = alice_client.session.session_key
+    own = alice_client.post(f"/s/{token}/", {"password": PASSWORD})
+    assert own.status_code == 302
+    assert "sessionid" not in own.cookies
+    assert alice_client.session.session_key == key
+    assert "_auth_user_id" in alice_client.session
+    assert alice_client.get(f"/s/{token}/").status_code == 200
+    assert alice_client.get("/").context["user"].username == "alice"
+
+
+def test_an_unlock_does_not_outlive_a_new_password(album):
+    link, token = ShareLink.create(album, password=PASSWORD)
+    visitor = Client()
+    visitor.post(f"/s/{token}/", {"password": PASSWORD})
+    page = visitor.get(f"/s/{token}/")
+    assert page.status_code == 200 and b"share-grid" in page.content
+    from django.contrib.auth.hashers import make_password
+
+    ShareLink.objects.filter(pk=link.pk).update(password_hash=make_password("another one"))
+    assert b'type="password"' in visitor.get(f"/s/{token}/").content
