@@ -118,6 +118,12 @@ class Album(models.Model):
             )
         if upload.size == 0:
             raise imaging.ImageRejected("is empty.")
+        quota = settings.STORAGE_QUOTA_PER_PERSON
+        if quota and Photo.objects.stored_by(self.owner) + upload.size > quota:
+            raise imaging.ImageRejected(
+                f"would take your photos past your {human_size(quota)} of storage. Delete "
+                "photos you no longer need, or ask the site's staff for more."
+            )
         sha256 = _sha256(upload)
         existing = self.photos.filter(sha256=sha256).first()
         if existing is not None:
@@ -214,6 +220,10 @@ STATE_LABELS = {
 class PhotoQuerySet(models.QuerySet):
     def in_album(self, album: Album) -> PhotoQuerySet:
         return self.filter(album=album)
+
+    def stored_by(self, user) -> int:
+        """Bytes of originals in the albums this person owns."""
+        return self.filter(album__owner=user).aggregate(total=models.Sum("size"))["total"] or 0
 
     def ready(self) -> PhotoQuerySet:
         return self.filter(preparation=Photo.Preparation.READY)

@@ -80,6 +80,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Both refuse from the headers, before the CSRF check reads the body.
+    "restorer.middleware.RequestSizeLimitMiddleware",
+    "albums.middleware.UploadLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -214,6 +217,10 @@ MAX_UPLOAD_FILES = envint("MAX_UPLOAD_FILES", 200, minimum=1)
 # is answered; larger ones in the worker, so the web process stays responsive.
 UPLOAD_INLINE_MAX_PIXELS = envint("UPLOAD_INLINE_MAX_PIXELS", 16_000_000, minimum=0)
 DATA_UPLOAD_MAX_NUMBER_FILES = MAX_UPLOAD_FILES
+# The largest request accepted, judged by its Content-Length before anything is read.
+MAX_REQUEST_SIZE = envsize("MAX_REQUEST_SIZE", 1024 * 1024 * 1024, minimum=1024 * 1024)
+# Bytes of originals one person may keep; 0: no limit.
+STORAGE_QUOTA_PER_PERSON = envsize("STORAGE_QUOTA_PER_PERSON", 0, minimum=0)
 FILE_UPLOAD_PERMISSIONS = 0o640
 PHOTOS_PER_PAGE = envint("PHOTOS_PER_PAGE", 60, minimum=1, maximum=1000)
 
