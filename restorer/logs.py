@@ -50,10 +50,10 @@ class JobFilter(logging.Filter):
         return True
 
 
-# Secrets that travel in URLs: share-link tokens, invitation tokens, password-reset
-# links. Whoever reads the logs must not be able to open them.
+# Secrets that travel in URLs: share-link and invitation tokens, the links that confirm
+# an e-mail address, password-reset links. Whoever reads the logs must not be able to open them.
 _SECRET_PATHS = re.compile(
-    r"(?P<prefix>/s/|/invitations/)[^/\s?#\"']+"
+    r"(?P<prefix>/s/|/invitations/|/signup/confirm/|/email/confirm/)[^/\s?#\"']+"
     r"|(?P<reset>/password/reset/)(?!done/|sent/|complete/)[^/\s?#\"']+/[^/\s?#\"']+"
 )
 

@@ -9,7 +9,7 @@ from restorer.accounts import login_throttle
 User = get_user_model()
 
 
-def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
+def email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
     others = User.objects.filter(email__iexact=email)
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
@@ -18,7 +18,8 @@ def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(
-        help_text="For resetting a forgotten password. Never shown to anyone.",
+        help_text="We send a link there to confirm it. For resetting a forgotten password; "
+        "never shown to anyone.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
@@ -27,13 +28,9 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if _email_taken(email):
-            raise forms.ValidationError(
-                "An account with this e-mail address already exists. "
-                "Log in, or reset its password if you have forgotten it."
-            )
-        return email
+        # Whether the address has an account is never said here: the address's owner
+        # is told by e-mail instead (views.signup).
+        return self.cleaned_data["email"].strip()
 
 
 class ProfileForm(forms.Form):
@@ -52,10 +49,7 @@ class ProfileForm(forms.Form):
         return self.cleaned_data["display_name"].strip()
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if _email_taken(email, exclude_pk=self.user.pk):
-            raise forms.ValidationError("Another account uses this e-mail address.")
-        return email
+        return self.cleaned_data["email"].strip()
 
 
 class ThrottledLoginMixin:

@@ -7,6 +7,9 @@ from restorer.accounts.forms import LoginForm
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
+    path("email/confirm/<str:token>/", views.email_confirm, name="email_confirm"),
     path("profile/", views.profile, name="profile"),
     path(
         "login/",
