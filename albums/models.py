@@ -543,3 +543,81 @@ class PasswordAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Wrong password for {self.link_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+INVITATION_DAYS = 14
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now=None) -> InvitationQuerySet:
+        return self.filter(accepted_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class Invitation(models.Model):
+    """An album offered to somebody by e-mail, through a one-time link.
+
+    The album appears in their "Shared with me" only once they accept (an AlbumMember
+    is made then). The token is stored hashed; the owner sees what they typed
+    (`invited_as`), never the address behind a username.
+    """
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    album = models.ForeignKey(Album, models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    invited_as = models.CharField(max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.invited_as} to {self.album}"
+
+    @classmethod
+    def create(cls, album: Album, *, email: str, invited_as: str) -> tuple[Invitation, str]:
+        token = secrets.token_urlsafe(24)
+        invitation = cls.objects.create(
+            album=album,
+            email=email,
+            invited_as=invited_as,
+            token_hash=hash_token(token),
+            expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        )
+        return invitation, token
+
+    @classmethod
+    def find(cls, token: str) -> Invitation | None:
+        """The pending invitation a token opens; None once used, withdrawn or expired."""
+        if not token or len(token) > 64:
+            return None
+        return (
+            cls.objects.pending()
+            .select_related("album__owner")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+
+    def is_for(self, user) -> bool:
+        return bool(user.email) and user.email.casefold() == self.email.casefold()
+
+    def accept(self, user) -> bool:
+        """Make `user` a member; False if the invitation was used meanwhile."""
+        with transaction.atomic():
+            taken = (
+                Invitation.objects.pending()
+                .filter(pk=self.pk)
+                .update(accepted_at=timezone.now(), accepted_by=user)
+            )
+            if not taken:
+                return False
+            if user.pk != self.album.owner_id:
+                AlbumMember.objects.get_or_create(album=self.album, user=user)
+        return True

@@ -32,7 +32,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from albums import downloads, shared_copies
+from albums import downloads, invitation_views, shared_copies
 from albums.forms import MemberForm, ShareLinkForm
 from albums.models import Album, AlbumMember, PasswordAttempt, Photo, ShareLink, Version
 from restorer import imaging, throttle
@@ -68,6 +68,7 @@ def album_share(request: HttpRequest, code: str) -> HttpResponse:
         "album": album,
         "links": album.share_links.all(),
         "members": album.members.select_related("user").order_by("added_at"),
+        "invitations": album.invitations.pending(),
         "link_form": ShareLinkForm(),
         "member_form": MemberForm(album=album),
         "new_link_url": request.session.pop("new_share_link", None),
@@ -133,10 +134,7 @@ def member_add(request: HttpRequest, code: str) -> HttpResponse:
     album = _owned_album(request, code)
     form = MemberForm(request.POST, album=album)
     if form.is_valid():
-        AlbumMember.objects.get_or_create(album=album, user=form.cleaned_data["who"])
-        messages.success(
-            request, f"{form.cleaned_data['who'].username} can now see this album (read-only)."
-        )
+        messages.success(request, invitation_views.invite(album, form.cleaned_data["who"]))
     else:
         messages.error(request, form.errors["who"][0])
     return redirect("albums:album_share", album.code)

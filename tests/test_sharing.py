@@ -301,11 +301,21 @@ def test_only_the_owner_manages_links_and_people(album, charlie_client, bob, ali
 
 
 def test_sharing_with_a_person_by_username_or_email(alice_client, album, bob, charlie):
+    import re
+
+    from django.core import mail
+
     alice_client.post(f"/albums/{album.code}/members/", {"who": "BOB"})
     alice_client.post(f"/albums/{album.code}/members/", {"who": "charlie@example.org"})
+    assert not album.members.exists()  # invitations: nobody sees it before accepting
+    for user, message in zip((bob, charlie), mail.outbox, strict=True):
+        person = Client()
+        person.force_login(user)
+        url = re.search(r"https?://[^/\s]+(/invitations/\S+)", message.body).group(1)
+        person.post(url, {"answer": "accept"})
     assert set(album.members.values_list("user__username", flat=True)) == {"bob", "charlie"}
     unknown = alice_client.post(f"/albums/{album.code}/members/", {"who": "nobody"}, follow=True)
-    assert b"Nobody with that username or e-mail" in unknown.content
+    assert b"If nobody has an account here, they were sent an invitation." in unknown.content
     bob_client = Client()
     bob_client.force_login(bob)
     home = bob_client.get("/").content.decode()
