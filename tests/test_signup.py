@@ -116,3 +116,25 @@ def test_changing_the_address_needs_the_new_one_verified(alice_client, alice, bo
     alice_client.post(link_in(to_new))
     alice.refresh_from_db()
     assert alice.email == "alice@new.example"
+
+
+@pytest.mark.parametrize(
+    "weak",
+    ["Photos2024", "photos2024!", "P@ssw0rd!!", "Family1952", "2024Summer!", "Restorer99",
+     "short1"],
+)  # fmt: skip
+def test_passwords_of_a_common_pattern_are_refused(client, weak):
+    # The finding: "Photos2024" was accepted.
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "dora", "email": "dora@example.org", "password1": weak, "password2": weak},
+    )
+    assert response.status_code == 200, weak
+    assert b"password" in response.content and mail.outbox == []
+
+
+@pytest.mark.parametrize("good", [PASSWORD, "correct horse battery staple 1907", "Tq8#vLp2!zR"])
+def test_good_passwords_pass(good):
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password(good)
