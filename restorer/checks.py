@@ -167,6 +167,7 @@ def check_placeholder_secrets(app_configs, **kwargs):
         "S3_SECRET_ACCESS_KEY": storage.get("secret_key") or "",
         "PICWISH_API_KEY": settings.PICWISH_API_KEY,
         "EMAIL_HOST_PASSWORD": settings.EMAIL_HOST_PASSWORD,
+        "HEALTHZ_TOKEN": settings.HEALTHZ_TOKEN,
     }
     return [
         Error(

@@ -306,6 +306,8 @@ SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+# Monitoring that sends `Authorization: Bearer <HEALTHZ_TOKEN>` gets /healthz's details.
+HEALTHZ_TOKEN = envstr("HEALTHZ_TOKEN", "")
 # Load balancers probe the health endpoint over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if envbool("BEHIND_HTTPS_PROXY", False):
