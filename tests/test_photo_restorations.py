@@ -304,3 +304,27 @@ def test_deleting_photos_and_versions_gives_no_quota_back(settings, alice_client
     assert not photo.versions.exists()
     page = alice_client.get(again["Location"]).content.decode()
     assert "You have used all 2 restorations" in page
+
+
+def test_members_reach_only_the_shown_version(local, photo, album, alice_client, bob):
+    # The finding: a member could reach every version of a photo, not only the shown one.
+    from django.test import Client
+
+    from albums.models import AlbumMember
+
+    first = photo.versions.get()
+    run(first)
+    alice_client.post(f"{photo.get_absolute_url()}restore/", {"restoration_type": 2})
+    second = photo.versions.exclude(pk=first.pk).get()
+    run(second)
+    alice_client.post(f"{photo.get_absolute_url()}versions/{first.code}/show/")
+    AlbumMember.objects.create(album=album, user=bob)
+    member = Client()
+    member.force_login(bob)
+    base = f"{photo.get_absolute_url()}versions/"
+    for kind in ("thumb", "display", "result"):
+        assert member.get(f"{base}{first.code}/file/{kind}/").status_code == 200, kind
+        assert member.get(f"{base}{second.code}/file/{kind}/").status_code == 404, kind
+        assert alice_client.get(f"{base}{second.code}/file/{kind}/").status_code == 200, kind
+    page = member.get(photo.get_absolute_url()).content.decode()
+    assert first.code in page and second.code not in page
