@@ -364,10 +364,8 @@ def clean_download(photo: Photo, version: Version | None, album: Album) -> HttpR
     except imaging.ImageRejected:
         return _plain(_UNREADABLE, 404)
     suffix = " (restored)"
-    name = downloads.photo_file_name(
-        album.title, number, photo.caption or downloads.stem_of(photo.original_name),
-        clean.extension, suffix,
-    )  # fmt: skip
+    # The uploader's file name stays with the owner: others see the caption only.
+    name = downloads.photo_file_name(album.title, number, photo.caption, clean.extension, suffix)
     response = HttpResponse(clean.content, content_type=clean.mime_type)
     response["Content-Disposition"] = _attachment(name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -391,8 +389,7 @@ def _shared_original(photo: Photo, album: Album, number: int) -> HttpResponse:
         response = _plain("This photo is being prepared for download. Try again in a moment.", 503)
         response["Retry-After"] = "10"
         return response
-    caption = photo.caption or downloads.stem_of(photo.original_name)
-    name = downloads.photo_file_name(album.title, number, caption, "jpg")
+    name = downloads.photo_file_name(album.title, number, photo.caption, "jpg")
     return serve_file(photo.shared_copy, "image/jpeg", download_name=name, max_age=300)
 
 
@@ -427,11 +424,12 @@ def share_file(request: HttpRequest, link: ShareLink, token: str, photo_code: st
 
 
 def _shown_entries(album: Album):
-    """ZIP entries of an album as shown: restored where done, without private metadata."""
+    """ZIP entries of an album as shown: restored where done, without private metadata,
+    named by caption only (the uploader's file names stay with the owner)."""
     photos = _share_photos(album).select_related(None).iterator(chunk_size=200)
     versions = Version.objects.select_related("restoration")
     for number, photo in enumerate(photos, start=1):
-        caption = photo.caption or downloads.stem_of(photo.original_name)
+        caption = photo.caption
         shown = versions.filter(code=photo.shown_code).first() if photo.shown_code else None
         if shown is not None:
             name = shown.restoration.result.name

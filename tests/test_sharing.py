@@ -188,10 +188,16 @@ def test_the_zip_names_and_contents(shared_album, alice_client):
     visitor_zip = zipfile.ZipFile(
         io.BytesIO(b"".join(Client().get(f"/s/{token}/zip/").streaming_content))
     )
+    # The uploader's file names (gps.jpg, two.png) stay with the owner.
     assert visitor_zip.namelist() == [
-        "Grandma's box - 001 - gps (restored).jpg",
-        "Grandma's box - 002 - two.jpg",
+        "Grandma's box - 001 (restored).jpg",
+        "Grandma's box - 002.jpg",
     ]
+    first, second = shared_album.photos.order_by("position")
+    for photo in (first, second):
+        download = Client().get(f"/s/{token}/photos/{photo.code}/file/download/")
+        disposition = app_answer(download)["Content-Disposition"]
+        assert "gps" not in disposition and "two" not in disposition
     both = alice_client.get(f"/albums/{shared_album.code}/download.zip?include=both")
     assert both["Content-Type"] == "application/zip"
     assert both["Content-Disposition"] == 'attachment; filename="Grandma\'s box.zip"'
@@ -386,3 +392,12 @@ def test_revoking_from_the_overview_goes_back_to_it(alice_client, album):
         f"/albums/{album.code}/links/{link.code}/revoke/", {"next": "/shared/"}
     )
     assert response["Location"] == "/shared/"
+
+
+def test_visitors_files_are_named_by_caption(shared_album):
+    link, token = make_link(shared_album)
+    second = shared_album.photos.order_by("position")[1]
+    second.caption = "Uncle Tom"
+    second.save()
+    named = zipfile.ZipFile(io.BytesIO(b"".join(Client().get(f"/s/{token}/zip/"))))
+    assert named.namelist()[1] == "Grandma's box - 002 - Uncle Tom.jpg"
