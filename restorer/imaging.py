@@ -175,15 +175,42 @@ def to_display_mode(image: Image.Image) -> Image.Image:
     return converted
 
 
+def in_srgb(image: Image.Image) -> Image.Image:
+    """The picture's colours in sRGB, without a colour profile.
+
+    A profile can name the scanner or camera that made the picture; what others are
+    shown carries none, so its colours are converted to sRGB, which browsers assume.
+    """
+    icc = image.info.get("icc_profile")
+    if not icc:
+        return image
+    converted = image
+    if image.mode == "RGB":
+        try:
+            from PIL import ImageCms
+
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            converted = (
+                ImageCms.profileToProfile(
+                    image, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+                )
+                or image
+            )
+        except (ImageCms.PyCMSError, OSError, ValueError) as exc:
+            log.info("ignoring an unusable colour profile: %s", exc)
+    if converted is image:
+        converted = image.copy()
+    converted.info.pop("icc_profile", None)
+    return converted
+
+
 def render(image: Image.Image, max_side: int, *, quality: int = 85) -> Rendition:
-    """A JPEG no larger than max_side on either side, with no metadata but colour."""
+    """A JPEG no larger than max_side on either side, in sRGB, with no metadata."""
     copy = image.copy()
     copy.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    copy = in_srgb(copy)
     buffer = io.BytesIO()
-    params = {"quality": quality, "optimize": True, "progressive": True}
-    if image.info.get("icc_profile"):
-        params["icc_profile"] = image.info["icc_profile"]
-    copy.save(buffer, "JPEG", **params)
+    copy.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
     return Rendition(buffer.getvalue(), copy.width, copy.height)
 
 
@@ -220,15 +247,16 @@ def mime_for_extension(extension: str) -> str:
     return "application/octet-stream"
 
 
-# JPEG segments kept when metadata is removed: JFIF, the colour profile, Adobe's colour
-# transform flag. EXIF and XMP (APP1), IPTC (APP13), comments and the rest go.
-_JPEG_KEEP = {0xE0, 0xE2, 0xEE}
-# PNG chunks that carry text, dates or EXIF.
-_PNG_DROP = {b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"}
+# JPEG segments kept when metadata is removed: JFIF, Adobe's colour transform flag.
+# EXIF and XMP (APP1), the colour profile (APP2, which can name the device), IPTC
+# (APP13), comments and the rest go.
+_JPEG_KEEP = {0xE0, 0xEE}
+# PNG chunks that carry text, dates, EXIF or a colour profile.
+_PNG_DROP = {b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME", b"iCCP"}
 
 
 def without_metadata(data: bytes) -> Rendition:
-    """The same picture with no EXIF (GPS, camera, dates), XMP, IPTC or text chunks.
+    """The same picture with no EXIF (GPS, camera, dates), XMP, IPTC, colour profile or text.
 
     JPEG and PNG keep their pixels bit for bit; other formats become a JPEG.
     Meant for pictures already upright (restorations, renditions): an EXIF
@@ -247,13 +275,13 @@ def without_metadata(data: bytes) -> Rendition:
 
 
 def upright_jpeg(picture: Image.Image, quality: int = 95) -> Rendition:
-    """A full-size JPEG of a decoded picture, with no metadata but colour."""
+    """A full-size JPEG of a decoded picture, in sRGB, with no metadata."""
     rgb = picture if picture.mode in ("RGB", "L") else picture.convert("RGB")
-    buffer = io.BytesIO()
-    params = {"quality": quality, "optimize": True}
     if picture.info.get("icc_profile"):
-        params["icc_profile"] = picture.info["icc_profile"]
-    rgb.save(buffer, "JPEG", **params)
+        rgb.info["icc_profile"] = picture.info["icc_profile"]
+    rgb = in_srgb(rgb)
+    buffer = io.BytesIO()
+    rgb.save(buffer, "JPEG", quality=quality, optimize=True)
     return Rendition(buffer.getvalue(), rgb.width, rgb.height)
 
 

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from albums.models import Photo
@@ -85,3 +86,51 @@ def test_an_unrestored_original_is_made_clean_once_for_every_visitor(
     archive = zip_of(Client().get(f"/s/{token}/zip/"))
     assert archive.read("Grandma's box - 002.jpg") == first
     assert decoded == [1]
+
+
+def test_colour_profiles_are_stripped_from_what_others_get(settings, alice_client, album, bob):
+    # The finding: ICC profiles, which can name the scanner or camera, reached members and
+    # link visitors in thumbnails, display sizes and downloads.
+    from PIL import Image, ImageCms
+
+    from albums.models import AlbumMember
+    from restorer import tasks
+
+    settings.RESTORER_PROVIDER = "local"
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    marker = icc[-48:]  # a stretch of the profile's own bytes
+    upload = f"/albums/{album.code}/upload/"
+    for name, seed in (("a.jpg", 1), ("b.jpg", 2)):
+        data = images.jpeg(seed=seed, icc_profile=icc)
+        alice_client.post(upload, {"photos": [SimpleUploadedFile(name, data)]})
+    restored, plain = album.photos.order_by("position")
+    tasks.prepare(restored.latest_version.restoration_id)
+    plain.latest_version.restoration.cancel()
+    AlbumMember.objects.create(album=album, user=bob)
+    link, token = make_link(album)
+    member = Client()
+    member.force_login(bob)
+
+    def assert_no_profile(data: bytes, what: str) -> None:
+        assert marker not in data, what
+        with Image.open(io.BytesIO(data)) as picture:
+            assert "icc_profile" not in picture.info, what
+
+    for photo in (restored, plain):
+        for kind in ("thumb", "display", "before", "download"):
+            url = f"/s/{token}/photos/{photo.code}/file/{kind}/"
+            assert_no_profile(b"".join(Client().get(url)), url)
+    shown = restored.versions.get()
+    for kind in ("thumb", "display", "result"):
+        url = f"{restored.get_absolute_url()}versions/{shown.code}/file/{kind}/"
+        assert_no_profile(b"".join(member.get(url)), url)
+    for response in (
+        Client().get(f"/s/{token}/zip/"),
+        member.get(f"/albums/{album.code}/download.zip"),
+    ):
+        archive = zip_of(response)
+        for name in archive.namelist():
+            assert_no_profile(archive.read(name), name)
+    # The owner's original is kept exactly as uploaded, profile and all.
+    original = b"".join(alice_client.get(f"{plain.get_absolute_url()}file/original/"))
+    assert marker in original
