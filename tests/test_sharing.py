@@ -196,7 +196,7 @@ def test_the_zip_names_and_contents(shared_album, alice_client):
     first, second = shared_album.photos.order_by("position")
     for photo in (first, second):
         download = Client().get(f"/s/{token}/photos/{photo.code}/file/download/")
-        disposition = app_answer(download)["Content-Disposition"]
+        disposition = download["Content-Disposition"]
         assert "gps" not in disposition and "two" not in disposition
     both = alice_client.get(f"/albums/{shared_album.code}/download.zip?include=both")
     assert both["Content-Type"] == "application/zip"
