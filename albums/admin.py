@@ -6,7 +6,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from albums.models import Album, AlbumMember, Photo, ShareLink, Version
+from albums.models import Album, AlbumMember, Invitation, Photo, ShareLink, Version
 from restorer.files import serve_file
 
 
@@ -113,6 +113,7 @@ class PhotoAdmin(admin.ModelAdmin):
         "height",
         "thumbnail",
         "display",
+        "shared_copy",
         "uploaded_at",
     ]
     exclude = [
@@ -176,3 +177,13 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.display(description="Size", ordering="size")
     def size_mb(self, photo: Photo) -> str:
         return f"{photo.size / (1024 * 1024):.1f} MB"
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["invited_as", "album", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["accepted_at"]
+    search_fields = ["invited_as", "email", "album__title"]
+    readonly_fields = ["code", "album", "email", "invited_as", "token_hash", "created_at",
+                       "accepted_at", "accepted_by"]  # fmt: skip
+    fields = [*readonly_fields, "expires_at"]

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Q
 
-from restorer.models import ProviderHold, Restoration, month_start
+from restorer.models import ProviderHold, QuotaCharge, Restoration, month_start
 
 User = get_user_model()
 
@@ -71,6 +71,16 @@ class ProviderHoldAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(QuotaCharge)
+class QuotaChargeAdmin(admin.ModelAdmin):
+    """Paid restorations started, as the monthly quota counts them (deleting one gives
+    the quota back: staff only, by hand)."""
+
+    list_display = ["owner", "created_at", "restoration"]
+    search_fields = ["owner__username"]
+    readonly_fields = ["owner", "restoration", "created_at"]
 
 
 admin.site.unregister(User)

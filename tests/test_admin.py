@@ -114,3 +114,15 @@ def test_a_photo_lists_its_versions_in_the_admin(staff_client, photo):
     response = staff_client.get(f"/admin/albums/photo/{photo.pk}/change/")
     assert response.status_code == 200
     assert b"Versions" in response.content
+
+
+def test_invitations_and_quota_charges_in_the_admin(staff_client, album, photo):
+    from albums.models import Invitation
+
+    Invitation.create(album, email="dora@example.org", invited_as="dora@example.org")
+    for url in ("/admin/albums/invitation/", "/admin/restorer/quotacharge/"):
+        assert staff_client.get(url).status_code == 200, url
+    invitation = Invitation.objects.get()
+    page = staff_client.get(f"/admin/albums/invitation/{invitation.pk}/change/")
+    assert page.status_code == 200 and b"dora@example.org" in page.content
+    assert staff_client.get(f"/admin/albums/photo/{photo.pk}/change/").status_code == 200
