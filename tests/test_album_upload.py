@@ -314,3 +314,24 @@ def test_the_upload_request_reads_only_the_header_of_a_large_picture(
     photo = Photo.objects.get(code=entry["code"])
     assert (photo.width, photo.height) == (300, 200)
     assert photo.preparation == Photo.Preparation.PENDING
+
+
+def test_a_png_turned_by_exif_behind_its_pixels_gets_its_size_from_the_worker(
+    alice_client, album, settings, sync_tasks, django_capture_on_commit_callbacks
+):
+    # The upload request reads only what comes before the pixels; an orientation stored
+    # after them is applied by the worker, which also records the upright size.
+    from tests.images import _chunk
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    plain = images.png(300, 200)
+    iend = plain.rindex(b"IEND") - 4
+    data = plain[:iend] + _chunk(b"eXIf", exif.tobytes()) + plain[iend:]
+    settings.UPLOAD_INLINE_MAX_PIXELS = 100 * 100
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(alice_client, album, ("late.png", data))
+    photo = Photo.objects.get(code=response.json()["photos"][0]["code"])
+    assert photo.preparation == Photo.Preparation.READY
+    assert (photo.width, photo.height) == (200, 300)
+    assert (photo.display_width, photo.display_height) == (200, 300)
