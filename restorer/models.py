@@ -245,6 +245,8 @@ class Restoration(models.Model):
         if provider == cls.Provider.PICWISH:
             check_quota(owner)
         restoration = cls.objects.create(**fields)
+        if provider == cls.Provider.PICWISH:
+            QuotaCharge.objects.create(owner=owner, restoration=restoration)
         transaction.on_commit(lambda: enqueue("restorer.tasks.prepare", restoration.pk))
         return restoration
 
@@ -537,7 +539,7 @@ def check_quota(owner) -> None:
     quota = settings.RESTORER_MONTHLY_QUOTA
     if not quota:
         return
-    used = Restoration.objects.counting_toward_quota(owner, month_start()).count()
+    used = QuotaCharge.objects.used_by(owner, month_start())
     if used >= quota:
         start = month_start()
         following = (start + timedelta(days=32)).replace(day=1)
@@ -555,6 +557,41 @@ def enqueue(func: str, *args, **kwargs) -> None:
 
 def key_fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class QuotaChargeQuerySet(models.QuerySet):
+    def used_by(self, owner, since) -> int:
+        """Paid restorations started since `since` that count toward the quota.
+
+        A charge whose restoration still exists counts while that restoration does
+        (paid, or on its way to being paid); one whose restoration was deleted, with
+        its version or photo, always counts: deleting gives no quota back.
+        """
+        counting = Restoration.objects.counting_toward_quota(owner, since)
+        return (
+            self.filter(owner=owner, created_at__gte=since)
+            .filter(Q(restoration__isnull=True) | Q(restoration__in=counting))
+            .count()
+        )
+
+
+class QuotaCharge(models.Model):
+    """A paid restoration started: the record the monthly quota is counted from.
+
+    It outlives its restoration (SET_NULL), so deleting a version or a photo does not
+    make room for more paid restorations in the same month.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    restoration = models.ForeignKey(
+        Restoration, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = QuotaChargeQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.owner} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ProviderHold(models.Model):
@@ -637,3 +674,17 @@ class ApiBudget(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept an hour or so to slow down password guessing (throttle.py).
+
+    Neither the account's name nor the address is stored in clear: both are keyed hashes.
+    """
+
+    subject = models.CharField(max_length=32, db_index=True)  # the username tried
+    client = models.CharField(max_length=32, db_index=True)  # the address it came from
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Failed login at {self.at:%Y-%m-%d %H:%M}"
