@@ -431,25 +431,39 @@ class Restoration(models.Model):
     def retry(self) -> bool:
         """Try a failed restoration again from the start: for PicWish, a new paid task.
 
-        Raises QuotaExceeded when that task would pass the owner's monthly quota.
+        Raises QuotaExceeded when that task would pass the owner's monthly quota
+        (counted from QuotaCharge, as for a new restoration). A paid retry is charged:
+        when the attempt that failed had reached PicWish (it was paid), its charge is
+        detached from the restoration so it keeps counting whatever becomes of the
+        retry, and the retry gets a charge of its own; when it had not, its charge
+        counts again now that the restoration is on its way to being paid.
         """
         if self.state not in (self.State.FAILED, self.State.CANCELLED):
             return False
-        if self.provider == self.Provider.PICWISH:
+        paid = self.provider == self.Provider.PICWISH
+        if paid:
             check_quota(self.owner)
-        retried = self.claim(
-            [self.State.FAILED, self.State.CANCELLED],
-            self.State.QUEUED,
-            remote_task_id="",
-            progress=0,
-            attempts=0,
-            error_code="",
-            error_message="",
-            next_action_at=None,
-            finished_at=None,
-            submitted_at=None,
-            result_url="",
-        )
+        already_paid = bool(self.remote_task_id)
+        with transaction.atomic():
+            retried = self.claim(
+                [self.State.FAILED, self.State.CANCELLED],
+                self.State.QUEUED,
+                remote_task_id="",
+                progress=0,
+                attempts=0,
+                error_code="",
+                error_message="",
+                next_action_at=None,
+                finished_at=None,
+                submitted_at=None,
+                result_url="",
+            )
+            if retried and paid:
+                charges = QuotaCharge.objects.filter(restoration=self)
+                if already_paid:
+                    charges.update(restoration=None)
+                if already_paid or not charges.exists():
+                    QuotaCharge.objects.create(owner=self.owner, restoration=self)
         if retried:
             transaction.on_commit(lambda: enqueue("restorer.tasks.prepare", self.pk))
         return retried
