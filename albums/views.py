@@ -299,9 +299,11 @@ def photo_detail(request: HttpRequest, code: str, photo_code: str) -> HttpRespon
         **_restoration_context(album, photo),
     }
     if not context["is_owner"]:
-        # Others see the version the album shows, and no other.
+        # Others see the version the album shows, and no other (the listed instance,
+        # which carries its status).
         shown = context["shown"]
-        context.update(versions=[shown] if shown else [], latest=shown)
+        versions = [v for v in context["versions"] if shown is not None and v.pk == shown.pk]
+        context.update(versions=versions, latest=versions[0] if versions else None)
     return render(request, "albums/photo.html", context)
 
 
