@@ -5,7 +5,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from albums.models import Album, AlbumMember, Photo, ShareLink, Version
+from albums.models import Album, AlbumMember, Invitation, Photo, ShareLink, Version
 from restorer.admin import PreviewMixin, RestorationAdmin
 from restorer.files import serve_file
 from restorer.models import Restoration
@@ -114,6 +114,7 @@ class PhotoAdmin(PreviewMixin, admin.ModelAdmin):
         "height",
         "thumbnail_link",
         "display_link",
+        "shared_copy_link",
         "uploaded_at",
     ]
     # The files are shown as links to the views below, which check who asks.
@@ -121,6 +122,7 @@ class PhotoAdmin(PreviewMixin, admin.ModelAdmin):
         "original",
         "thumbnail",
         "display",
+        "shared_copy",
         "thumbnail_width",
         "thumbnail_height",
         "display_width",
@@ -145,7 +147,7 @@ class PhotoAdmin(PreviewMixin, admin.ModelAdmin):
         photo = self.object_for(request, pk)
         if kind == "original":
             return serve_file(photo.original, photo.mime_type, download_name=photo.original_name)
-        if kind in ("thumbnail", "display"):
+        if kind in ("thumbnail", "display", "shared_copy"):
             return serve_file(getattr(photo, kind), "image/jpeg")
         raise Http404("No such file.")
 
@@ -166,6 +168,10 @@ class PhotoAdmin(PreviewMixin, admin.ModelAdmin):
     @admin.display(description="Display size")
     def display_link(self, photo: Photo):
         return self._file_link(photo, "display")
+
+    @admin.display(description="Shared copy")
+    def shared_copy_link(self, photo: Photo):
+        return self._file_link(photo, "shared_copy")
 
     @admin.display(description="")
     def preview(self, photo: Photo):
@@ -209,3 +215,13 @@ class GalleryRestorationAdmin(RestorationAdmin):
             return "—"
         url = reverse("admin:albums_photo_change", args=[version.photo_id])
         return format_html('<a href="{}">{}</a>', url, Truncator(str(version.photo)).chars(30))
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["invited_as", "album", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["accepted_at"]
+    search_fields = ["invited_as", "email", "album__title"]
+    readonly_fields = ["code", "album", "email", "invited_as", "token_hash", "created_at",
+                       "accepted_at", "accepted_by"]  # fmt: skip
+    fields = [*readonly_fields, "expires_at"]

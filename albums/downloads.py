@@ -8,6 +8,7 @@ memory of one photo, not of the album. Photos are stored without compression
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -15,13 +16,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from albums import shared_copies
 from albums.models import Album, Photo, Version
 from restorer import imaging
+from restorer.files import serve_file
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 _RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{n}" for p in ("COM", "LPT") for n in range(10)}
@@ -52,6 +54,17 @@ def photo_file_name(album_title: str, number: int, caption: str, extension: str,
 
 def stem_of(original_name: str) -> str:
     return original_name.rsplit(".", 1)[0] if "." in original_name else original_name
+
+
+NOTE_NAME = "Not included.txt"
+
+
+class LeftOut(Exception):
+    """An entry that cannot be included; `reason` completes "<file name> …"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -109,24 +122,42 @@ def zip_stream(entries: Iterable[Entry]) -> Iterator[bytes]:
     """The bytes of a ZIP of `entries`, produced while it is read."""
     sink = _Sink()
     used: set[str] = set()
+    notes: list[str] = []
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for entry in entries:
-            name = _unique(entry.name, used)
-            stamp = timezone.localtime(entry.modified) if entry.modified else timezone.localtime()
-            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_STORED
-            info.external_attr = 0o644 << 16
+            # The first bytes are read before the entry is begun, so a picture that
+            # cannot be read is left out whole, with a note, and the archive goes on.
+            chunks = iter(entry.open())
             try:
-                with archive.open(info, "w", force_zip64=True) as target:
-                    for chunk in entry.open():
-                        target.write(chunk)
-                        if sink.size >= CHUNK:
-                            yield sink.take()
+                first = next(chunks, b"")
             except FileNotFoundError:
                 # A file removed while the ZIP was being made: leave it out, go on.
                 continue
+            except LeftOut as exc:
+                notes.append(f"{entry.name} {exc.reason}")
+                continue
+            except imaging.ImageRejected as exc:
+                notes.append(f"{entry.name}: this picture {exc.reason}")
+                continue
+            name = _unique(entry.name, used)
+            with archive.open(_info(name, entry.modified), "w", force_zip64=True) as target:
+                for chunk in itertools.chain([first], chunks):
+                    target.write(chunk)
+                    if sink.size >= CHUNK:
+                        yield sink.take()
             yield sink.take()
+        if notes:
+            text = "These photos of the album are not in this ZIP:\n\n" + "\n".join(notes)
+            archive.writestr(_info(_unique(NOTE_NAME, used), None), text + "\n")
     yield sink.take()
+
+
+def _info(name: str, modified: datetime | None) -> zipfile.ZipInfo:
+    stamp = timezone.localtime(modified) if modified else timezone.localtime()
+    info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16
+    return info
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -146,22 +177,45 @@ def _album_photos(album: Album):
 def clean_download(photo: Photo, version: Version | None, album: Album) -> HttpResponse:
     """The photo as shown (restored where done), with no private metadata, as a download."""
     number = photo.number
-    if version is not None:
+    if version is None:
+        return _shared_original(photo, album, number)
+    try:
         with version.restoration.result.open("rb") as handle:
             clean = imaging.without_metadata(handle.read())
-        suffix = " (restored)"
-    else:
-        with photo.original.open("rb") as handle:
-            picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
-        clean = imaging.upright_jpeg(picture)
-        suffix = ""
-    name = photo_file_name(
-        album.title, number, photo.caption or stem_of(photo.original_name),
-        clean.extension, suffix,
-    )  # fmt: skip
+    except imaging.ImageRejected:
+        return _plain(_UNREADABLE, 404)
+    suffix = " (restored)"
+    # The uploader's file name stays with the owner: others see the caption only.
+    name = photo_file_name(album.title, number, photo.caption, clean.extension, suffix)
     response = HttpResponse(clean.content, content_type=clean.mime_type)
     response["Content-Disposition"] = _attachment(name)
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+_UNREADABLE = (
+    "This photo's file is damaged and cannot be read, so it cannot be downloaded. "
+    "The album's other photos can."
+)
+
+
+def _shared_original(photo: Photo, album: Album, number: int) -> HttpResponse:
+    """An unrestored photo for somebody other than its owner: the stored clean copy."""
+    try:
+        shared_copies.shared_copy(photo)
+    except imaging.ImageRejected:
+        return _plain(_UNREADABLE, 404)
+    except shared_copies.CopyInProgress:
+        response = _plain("This photo is being prepared for download. Try again in a moment.", 503)
+        response["Retry-After"] = "10"
+        return response
+    name = photo_file_name(album.title, number, photo.caption, "jpg")
+    return serve_file(photo.shared_copy, "image/jpeg", download_name=name, max_age=300)
+
+
+def _plain(message: str, status: int) -> HttpResponse:
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -173,11 +227,12 @@ def _attachment(name: str) -> str:
 
 
 def shown_entries(album: Album):
-    """ZIP entries of an album as shown: restored where done, without private metadata."""
+    """ZIP entries of an album as shown: restored where done, without private metadata,
+    named by caption only (the uploader's file names stay with the owner)."""
     photos = _album_photos(album).select_related(None).iterator(chunk_size=200)
     versions = Version.objects.select_related("restoration")
     for number, photo in enumerate(photos, start=1):
-        caption = photo.caption or stem_of(photo.original_name)
+        caption = photo.caption
         shown = versions.filter(code=photo.shown_code).first() if photo.shown_code else None
         if shown is not None:
             name = shown.restoration.result.name
@@ -192,16 +247,18 @@ def shown_entries(album: Album):
         else:
             yield Entry(
                 photo_file_name(album.title, number, caption, "jpg"),
-                _clean_original(photo.original.name),
+                _clean_original(photo),
                 photo.uploaded_at,
             )
 
 
-def _clean_original(name: str):
+def _clean_original(photo: Photo):
     def read():
-        with default_storage.open(name, "rb") as handle:
-            picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
-        yield imaging.upright_jpeg(picture).content
+        try:
+            name = shared_copies.shared_copy(photo)
+        except shared_copies.CopyInProgress:
+            raise LeftOut("is being prepared; download the album again in a moment.") from None
+        yield from stored_chunks(name)()
 
     return read
 

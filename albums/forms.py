@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from django import forms
 
 from restorer import clients
@@ -141,8 +145,10 @@ class ShareLinkForm(forms.Form):
         super().__init__(data, *args, **kwargs)
         # Any number of days up to ten years is fine from a script, not only the menu's.
         self.fields["expires_in_days"].choices = EXPIRY_CHOICES
+        # ASCII digits only: str.isdigit() is true of "²", which int() refuses.
         self.fields["expires_in_days"].valid_value = lambda value: (
-            value == "" or (str(value).isdigit() and 1 <= int(value) <= 3650)
+            value == ""
+            or (str(value).isascii() and str(value).isdigit() and 1 <= int(value) <= 3650)
         )
 
     def clean_label(self) -> str:
@@ -160,21 +166,29 @@ class MemberForm(forms.Form):
         self.album = album
         super().__init__(*args, **kwargs)
 
-    def clean_who(self):
+    def clean_who(self) -> Invitee:
+        """Who to invite, found without telling the owner anything about accounts."""
         from django.contrib.auth import get_user_model
+        from django.core.validators import validate_email
 
         who = self.cleaned_data["who"].strip()
-        users = get_user_model().objects.filter(is_active=True)
-        user = users.filter(username__iexact=who).first()
-        if user is None and "@" in who:
-            user = users.filter(email__iexact=who).first()
-        if user is None:
-            raise forms.ValidationError(
-                "Nobody with that username or e-mail has an account here. "
-                "Ask them to sign up, or share a link instead."
-            )
-        if user == self.album.owner:
+        owner = self.album.owner
+        if "@" in who:
+            validate_email(who)
+            if owner.email and who.casefold() == owner.email.casefold():
+                raise forms.ValidationError("That is you: the album is yours already.")
+            return Invitee(email=who, label=who, by_email=True)
+        user = get_user_model().objects.filter(is_active=True, username__iexact=who).first()
+        if user == owner:
             raise forms.ValidationError("That is you: the album is yours already.")
-        if self.album.members.filter(user=user).exists():
-            raise forms.ValidationError(f"The album is already shared with {user.username}.")
-        return user
+        return Invitee(email=user.email if user else "", label=who, by_email=False)
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """An address to send an invitation to (empty: nobody to send it to), and how the
+    owner named them, which is all the owner is ever shown."""
+
+    email: str
+    label: str
+    by_email: bool

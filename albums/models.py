@@ -115,6 +115,12 @@ class Album(models.Model):
             )
         if upload.size == 0:
             raise imaging.ImageRejected("is empty.")
+        quota = settings.STORAGE_QUOTA_PER_PERSON
+        if quota and Photo.objects.stored_by(self.owner) + upload.size > quota:
+            raise imaging.ImageRejected(
+                f"would take your photos past your {human_size(quota)} of storage. Delete "
+                "photos you no longer need, or ask the site's staff for more."
+            )
         sha256 = _sha256(upload)
         existing = self.photos.filter(sha256=sha256).first()
         if existing is not None:
@@ -281,6 +287,10 @@ class PhotoQuerySet(models.QuerySet):
     def in_album(self, album: Album) -> PhotoQuerySet:
         return self.filter(album=album)
 
+    def stored_by(self, user) -> int:
+        """Bytes of originals in the albums this person owns."""
+        return self.filter(album__owner=user).aggregate(total=models.Sum("size"))["total"] or 0
+
     def ready(self) -> PhotoQuerySet:
         return self.filter(preparation=Photo.Preparation.READY)
 
@@ -333,6 +343,9 @@ class Photo(models.Model):
     preparation = models.CharField(
         max_length=10, choices=Preparation.choices, default=Preparation.PENDING
     )
+    # The original as members and link visitors get it (upright JPEG, no metadata),
+    # made the first time one of them needs it (albums/shared_copies.py).
+    shared_copy = models.FileField(max_length=255, blank=True)
     error = models.CharField(max_length=500, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
     # The version the person picked to show; otherwise the newest finished one.
@@ -409,7 +422,8 @@ class Photo(models.Model):
         self.error = ""
 
     def stored_files(self) -> list[str]:
-        return [f.name for f in (self.original, self.thumbnail, self.display) if f.name]
+        files = (self.original, self.thumbnail, self.display, self.shared_copy)
+        return [f.name for f in files if f.name]
 
     def restore(self, options: RestoreOptions | None = None) -> Version:
         """Restore this photo (with the album's options unless given); a new version.
@@ -619,3 +633,81 @@ class PasswordAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Wrong password for {self.link_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+INVITATION_DAYS = 14
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now=None) -> InvitationQuerySet:
+        return self.filter(accepted_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class Invitation(models.Model):
+    """An album offered to somebody by e-mail, through a one-time link.
+
+    The album appears in their "Shared with me" only once they accept (an AlbumMember
+    is made then). The token is stored hashed; the owner sees what they typed
+    (`invited_as`), never the address behind a username.
+    """
+
+    code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
+    album = models.ForeignKey(Album, models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    invited_as = models.CharField(max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.invited_as} to {self.album}"
+
+    @classmethod
+    def create(cls, album: Album, *, email: str, invited_as: str) -> tuple[Invitation, str]:
+        token = secrets.token_urlsafe(24)
+        invitation = cls.objects.create(
+            album=album,
+            email=email,
+            invited_as=invited_as,
+            token_hash=hash_token(token),
+            expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        )
+        return invitation, token
+
+    @classmethod
+    def find(cls, token: str) -> Invitation | None:
+        """The pending invitation a token opens; None once used, withdrawn or expired."""
+        if not token or len(token) > 64:
+            return None
+        return (
+            cls.objects.pending()
+            .select_related("album__owner")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+
+    def is_for(self, user) -> bool:
+        return bool(user.email) and user.email.casefold() == self.email.casefold()
+
+    def accept(self, user) -> bool:
+        """Make `user` a member; False if the invitation was used meanwhile."""
+        with transaction.atomic():
+            taken = (
+                Invitation.objects.pending()
+                .filter(pk=self.pk)
+                .update(accepted_at=timezone.now(), accepted_by=user)
+            )
+            if not taken:
+                return False
+            if user.pk != self.album.owner_id:
+                AlbumMember.objects.get_or_create(album=self.album, user=user)
+        return True

@@ -7,8 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from albums import invitation_views
 from albums.forms import MemberForm, ShareLinkForm
 from albums.models import Album, AlbumMember, ShareLink
 
@@ -33,6 +35,7 @@ def album_share(request: HttpRequest, code: str) -> HttpResponse:
         "album": album,
         "links": album.share_links.all(),
         "members": album.members.select_related("user").order_by("added_at"),
+        "invitations": album.invitations.pending(),
         "link_form": ShareLinkForm(),
         "member_form": MemberForm(album=album),
         "new_link_url": request.session.pop("new_share_link", None),
@@ -81,7 +84,16 @@ def link_revoke(request: HttpRequest, code: str, link_code: str) -> HttpResponse
     if _wants_json(request):
         return JsonResponse({"revoked": True})
     messages.success(request, f"“{link}” no longer works.")
-    return redirect(request.POST.get("next") or reverse("albums:album_share", args=[album.code]))
+    return redirect(_same_site(request, request.POST.get("next", ""), album))
+
+
+def _same_site(request: HttpRequest, target: str, album: Album) -> str:
+    """`target` if it is a page of this site, else the album's sharing page."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("albums:album_share", args=[album.code])
 
 
 @require_POST
@@ -89,10 +101,7 @@ def member_add(request: HttpRequest, code: str) -> HttpResponse:
     album = _owned_album(request, code)
     form = MemberForm(request.POST, album=album)
     if form.is_valid():
-        AlbumMember.objects.get_or_create(album=album, user=form.cleaned_data["who"])
-        messages.success(
-            request, f"{form.cleaned_data['who'].username} can now see this album (read-only)."
-        )
+        messages.success(request, invitation_views.invite(album, form.cleaned_data["who"]))
     else:
         messages.error(request, form.errors["who"][0])
     return redirect("albums:album_share", album.code)

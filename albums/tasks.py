@@ -23,6 +23,9 @@ def make_renditions(photo_pk: int) -> None:
                 handle, max_pixels=settings.MAX_IMAGE_PIXELS, draft_side=imaging.DISPLAY_SIDE
             )
             thumbnail, display = imaging.renditions(picture)
+            # Only a JPEG is decoded scaled down; any other picture is here upright at
+            # full size, with an orientation the upload's header may not have shown.
+            upright = picture.size if photo.mime_type != "image/jpeg" else None
     except imaging.ImageRejected as exc:
         log.warning("photo %s unreadable: %s", photo.code, exc.reason)
         Photo.objects.filter(pk=photo.pk, preparation=Photo.Preparation.PENDING).update(
@@ -40,6 +43,7 @@ def make_renditions(photo_pk: int) -> None:
         display_height=photo.display_height,
         preparation=Photo.Preparation.READY,
         error="",
+        **({"width": upright[0], "height": upright[1]} if upright else {}),
     )
     if not updated:  # a concurrent delivery won, or the photo was deleted
         delete_stored(saved)

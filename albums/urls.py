@@ -1,6 +1,6 @@
 from django.urls import path
 
-from albums import share_views, views, visitor_views
+from albums import invitation_views, share_views, views, visitor_views
 
 app_name = "albums"
 
@@ -29,6 +29,12 @@ urlpatterns = [
         share_views.member_remove,
         name="member_remove",
     ),
+    path(
+        "albums/<str:code>/invitations/<str:invitation_code>/withdraw/",
+        invitation_views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
+    path("invitations/<str:token>/", invitation_views.invitation, name="invitation"),
     path("albums/<str:code>/download.zip", views.album_zip, name="album_zip"),
     path("albums/<str:code>/", views.album_detail, name="detail"),
     path("albums/<str:code>/edit/", views.album_edit, name="edit"),

@@ -298,6 +298,12 @@ def photo_detail(request: HttpRequest, code: str, photo_code: str) -> HttpRespon
         "is_cover": album.cover_id == photo.pk,
         **_restoration_context(album, photo),
     }
+    if not context["is_owner"]:
+        # Others see the version the album shows, and no other (the listed instance,
+        # which carries its status).
+        shown = context["shown"]
+        versions = [v for v in context["versions"] if shown is not None and v.pk == shown.pk]
+        context.update(versions=versions, latest=versions[0] if versions else None)
     return render(request, "albums/photo.html", context)
 
 
@@ -417,7 +423,10 @@ def version_file(
 ) -> HttpResponse:
     album = _get_album_for_user(request, code)
     photo = _get_photo(album, photo_code)
-    restoration = _get_version(photo, version_code).restoration
+    version = _get_version(photo, version_code)
+    if album.owner_id != request.user.id and version != photo.shown_version():
+        raise Http404("No such file.")  # others get the shown version only
+    restoration = version.restoration
     if kind == "thumb":
         return serve_file(restoration.result_thumbnail, "image/jpeg", max_age=86400)
     if kind == "display":
@@ -425,7 +434,7 @@ def version_file(
     if kind == "result" and restoration.result:
         if album.owner_id != request.user.id:
             # Others get the picture without private metadata.
-            return downloads.clean_download(photo, _get_version(photo, version_code), album)
+            return downloads.clean_download(photo, version, album)
         extension = restoration.result.name.rsplit(".", 1)[-1]
         name = downloads.photo_file_name(
             album.title,

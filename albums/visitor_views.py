@@ -10,7 +10,7 @@ Who gets what:
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 from datetime import timedelta
 from functools import wraps
 
@@ -25,11 +25,8 @@ from django.views.decorators.http import require_GET
 
 from albums import downloads
 from albums.models import Album, PasswordAttempt, Photo, ShareLink, Version
+from restorer import throttle
 from restorer.files import serve_file
-
-WRONG_PASSWORDS_PER_VISITOR = 5  # in THROTTLE_WINDOW, from one address
-WRONG_PASSWORDS_PER_LINK = 30  # in THROTTLE_WINDOW, from everywhere together
-THROTTLE_WINDOW = timedelta(minutes=15)
 
 
 def _private_headers(response: HttpResponse) -> HttpResponse:
@@ -50,28 +47,52 @@ def _gone(request: HttpRequest, link: ShareLink | None) -> HttpResponse:
     return _private_headers(response)
 
 
-def _session_key(link: ShareLink) -> str:
-    return f"share-link-{link.pk}"
+# A link unlocked by its password is remembered in a signed cookie of its own, never in
+# the site's session: the password form takes cross-site posts (see share_page), and
+# answering one with a session cookie would replace a logged-in visitor's session.
+UNLOCK_SALT = "albums.share-unlock"
+UNLOCK_SECONDS = 30 * 24 * 3600
+
+
+def _unlock_cookie(link: ShareLink) -> str:
+    return f"share-{link.code}"
 
 
 def _unlocked(request: HttpRequest, link: ShareLink) -> bool:
     if not link.has_password:
         return True
-    return request.session.get(_session_key(link)) == link.password_hash[-24:]
+    value = request.get_signed_cookie(
+        _unlock_cookie(link), default="", salt=UNLOCK_SALT, max_age=UNLOCK_SECONDS
+    )
+    # A new password (a new hash) closes the link to everyone who had the old one.
+    return bool(value) and hmac.compare_digest(value, link.password_hash[-24:])
+
+
+def _remember_unlock(response: HttpResponse, link: ShareLink) -> None:
+    response.set_signed_cookie(
+        _unlock_cookie(link),
+        link.password_hash[-24:],
+        salt=UNLOCK_SALT,
+        max_age=UNLOCK_SECONDS,
+        path="/s/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _client(request: HttpRequest) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
+    return throttle.client_key(request)
 
 
-def _throttled(link: ShareLink, client: str) -> bool:
-    since = timezone.now() - THROTTLE_WINDOW
-    recent = PasswordAttempt.objects.filter(link=link, at__gte=since)
-    return (
-        recent.filter(client=client).count() >= WRONG_PASSWORDS_PER_VISITOR
-        or recent.count() >= WRONG_PASSWORDS_PER_LINK
-    )
+def _password_wait(link: ShareLink, client: str) -> int:
+    """Seconds this client must wait before its next guess (restorer/throttle.py).
+
+    Only the guesser's own wrong passwords count: nobody else is held up by them.
+    """
+    since = throttle.now() - throttle.WINDOW
+    failures = PasswordAttempt.objects.filter(link=link, client=client, at__gte=since)
+    return throttle.wait_seconds(failures.values_list("at", flat=True))
 
 
 def shared_link(page: bool = False):
@@ -113,21 +134,25 @@ def _password_page(request: HttpRequest, link: ShareLink, token: str) -> HttpRes
     error, status = None, 200
     if request.method == "POST":
         client = _client(request)
-        if _throttled(link, client):
-            minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
-            error = f"Too many wrong passwords. Wait {minutes} minutes, then try again."
+        wait = _password_wait(link, client)
+        if wait:
+            error = (
+                f"Too many wrong passwords. Wait {throttle.describe_wait(wait)}, then try again."
+            )
             status = 429
         elif link.check_password(request.POST.get("password", "")):
-            request.session.cycle_key()
-            request.session[_session_key(link)] = link.password_hash[-24:]
-            return _private_headers(redirect("albums:share", token))
+            response = redirect("albums:share", token)
+            _remember_unlock(response, link)
+            return _private_headers(response)
         else:
-            PasswordAttempt.objects.create(link=link, client=client)
-            PasswordAttempt.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
+            PasswordAttempt.objects.create(link=link, client=client, at=throttle.now())
+            PasswordAttempt.objects.filter(at__lt=throttle.now() - timedelta(days=1)).delete()
             error, status = "That is not the password. Check with whoever sent you the link.", 403
     response = render(
         request, "albums/share_password.html", {"error": error, "link": link}, status=status
     )
+    if status == 429:
+        response["Retry-After"] = str(wait)
     return _private_headers(response)
 
 
@@ -143,7 +168,8 @@ def _owner_name(album: Album) -> str:
 # Exempt from CSRF checks: the page is sent with Referrer-Policy: no-referrer, so
 # browsers post its password form with "Origin: null" and no Referer, which
 # Django's check refuses. Nothing here acts for a logged-in person; the password
-# only unlocks this visitor's own session, and guessing is throttled.
+# only unlocks the link for this browser, in a cookie of its own (the site's session
+# is left alone), and guessing is throttled.
 @csrf_exempt
 @shared_link(page=True)
 def share_page(request: HttpRequest, link: ShareLink, token: str) -> HttpResponse:

@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from restorer.files import serve_file
-from restorer.models import ProviderHold, QuotaExceeded, Restoration, month_start
+from restorer.models import ProviderHold, QuotaCharge, QuotaExceeded, Restoration, month_start
 
 User = get_user_model()
 
@@ -149,6 +149,16 @@ class ProviderHoldAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(QuotaCharge)
+class QuotaChargeAdmin(admin.ModelAdmin):
+    """Paid restorations started, as the monthly quota counts them (deleting one gives
+    the quota back: staff only, by hand)."""
+
+    list_display = ["owner", "created_at", "restoration"]
+    search_fields = ["owner__username"]
+    readonly_fields = ["owner", "restoration", "created_at"]
 
 
 admin.site.unregister(User)

@@ -151,3 +151,31 @@ def bucket_problem() -> str | None:
     except BotoCoreError as exc:
         return str(exc)
     return None
+
+
+# The secrets docs/production.env holds as examples all contain this; none is a secret.
+PLACEHOLDER = "change-me"
+
+
+@register(Tags.security, deploy=True)
+def check_placeholder_secrets(app_configs, **kwargs):
+    storage = settings.STORAGES["default"].get("OPTIONS", {})
+    secrets = {
+        "SECRET_KEY": settings.SECRET_KEY,
+        "DATABASE_URL": settings.DATABASE_URL,
+        "S3_ACCESS_KEY_ID": storage.get("access_key") or "",
+        "S3_SECRET_ACCESS_KEY": storage.get("secret_key") or "",
+        "PICWISH_API_KEY": settings.PICWISH_API_KEY,
+        "EMAIL_HOST_PASSWORD": settings.EMAIL_HOST_PASSWORD,
+        "HEALTHZ_TOKEN": settings.HEALTHZ_TOKEN,
+    }
+    return [
+        Error(
+            f"{name} still holds the example value from docs/production.env.",
+            hint=f"Replace every {PLACEHOLDER} value with a real secret, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))' for SECRET_KEY.",
+            id="restorer.E008",
+        )
+        for name, value in secrets.items()
+        if PLACEHOLDER in str(value).lower()
+    ]

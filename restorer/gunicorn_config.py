@@ -22,6 +22,9 @@ keepalive = settings.WEB_KEEPALIVE
 max_requests = settings.WEB_MAX_REQUESTS
 max_requests_jitter = max(settings.WEB_MAX_REQUESTS // 10, 0)
 forwarded_allow_ips = settings.WEB_FORWARDED_ALLOW_IPS
+# gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), so a
+# second instance on the machine takes over the first's. Nothing here uses it.
+control_socket_disable = True
 # One line per request, and per message of the server's own, on standard output, in the
 # same form as the site's lines (restorer/logs.py).
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'

@@ -6,10 +6,13 @@
 `?scope=web` looks only at what a web server needs (database and storage): the
 probe for a load balancer, which should not take every web server out of service
 because the workers are down. Details of a failure go to the log, not the answer.
+The JSON is for staff and for monitoring that sends HEALTHZ_TOKEN; anybody else gets
+`ok` (200) or `down` (503).
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -17,7 +20,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -26,17 +29,33 @@ PROBE_NAME = "healthz/probe"
 
 
 @require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
+def healthz(request: HttpRequest) -> HttpResponse:
     probes: dict[str, Callable[[], dict]] = {"database": database, "storage": storage}
     if request.GET.get("scope") != "web":
         probes.update(broker=broker, worker=worker)
     checks = {name: _run(name, probe) for name, probe in probes.items()}
     healthy = all(check["ok"] for check in checks.values())
-    response = JsonResponse(
-        {"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503
-    )
+    status = 200 if healthy else 503
+    if may_see_details(request):
+        body = {"status": "ok" if healthy else "down", "checks": checks}
+        response: HttpResponse = JsonResponse(body, status=status)
+    else:
+        # Anybody else learns up or down, and nothing about what runs the site.
+        response = HttpResponse(
+            b"ok" if healthy else b"down", status=status, content_type="text/plain"
+        )
     response["Cache-Control"] = "no-store"
     return response
+
+
+def may_see_details(request: HttpRequest) -> bool:
+    """Staff, logged in, or monitoring sending `Authorization: Bearer <HEALTHZ_TOKEN>`."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    token = settings.HEALTHZ_TOKEN
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(token) and hmac.compare_digest(sent.encode(), token.encode())
 
 
 def _run(name: str, probe: Callable[[], dict]) -> dict:

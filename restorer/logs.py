@@ -8,6 +8,7 @@ photo can be found across web and worker machines with a plain ``grep``.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +50,19 @@ class JobFilter(logging.Filter):
         return True
 
 
+# Secrets that travel in URLs: share-link and invitation tokens, the links that confirm
+# an e-mail address, password-reset links. Whoever reads the logs must not be able to open them.
+_SECRET_PATHS = re.compile(
+    r"(?P<prefix>/s/|/invitations/|/signup/confirm/|/email/confirm/)[^/\s?#\"']+"
+    r"|(?P<reset>/password/reset/)(?!done/|sent/|complete/)[^/\s?#\"']+/[^/\s?#\"']+"
+)
+
+
+def redact(text: str) -> str:
+    """`text` with every secret of a URL path replaced by [token]."""
+    return _SECRET_PATHS.sub(lambda m: (m["prefix"] or m["reset"]) + "[token]", text)
+
+
 class OneLineFormatter(logging.Formatter):
     """``2026-11-24T12:00:00.123Z INFO restorer.tasks message job=… photo=…``.
 
@@ -73,4 +87,4 @@ class OneLineFormatter(logging.Formatter):
             value = getattr(record, key, "")
             if value:
                 line += f" {key}={value}"
-        return line.replace("\r", "").replace("\n", "\\n")
+        return redact(line).replace("\r", "").replace("\n", "\\n")

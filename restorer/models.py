@@ -247,6 +247,8 @@ class Restoration(models.Model):
         if provider == cls.Provider.PICWISH:
             check_quota(owner)
         restoration = cls.objects.create(**fields)
+        if provider == cls.Provider.PICWISH:
+            QuotaCharge.objects.create(owner=owner, restoration=restoration)
         transaction.on_commit(lambda: enqueue("restorer.tasks.prepare", restoration.pk))
         return restoration
 
@@ -431,25 +433,39 @@ class Restoration(models.Model):
     def retry(self) -> bool:
         """Try a failed restoration again from the start: for PicWish, a new paid task.
 
-        Raises QuotaExceeded when that task would pass the owner's monthly quota.
+        Raises QuotaExceeded when that task would pass the owner's monthly quota
+        (counted from QuotaCharge, as for a new restoration). A paid retry is charged:
+        when the attempt that failed had reached PicWish (it was paid), its charge is
+        detached from the restoration so it keeps counting whatever becomes of the
+        retry, and the retry gets a charge of its own; when it had not, its charge
+        counts again now that the restoration is on its way to being paid.
         """
         if self.state not in (self.State.FAILED, self.State.CANCELLED):
             return False
-        if self.provider == self.Provider.PICWISH:
+        paid = self.provider == self.Provider.PICWISH
+        if paid:
             check_quota(self.owner)
-        retried = self.claim(
-            [self.State.FAILED, self.State.CANCELLED],
-            self.State.QUEUED,
-            remote_task_id="",
-            progress=0,
-            attempts=0,
-            error_code="",
-            error_message="",
-            next_action_at=None,
-            finished_at=None,
-            submitted_at=None,
-            result_url="",
-        )
+        already_paid = bool(self.remote_task_id)
+        with transaction.atomic():
+            retried = self.claim(
+                [self.State.FAILED, self.State.CANCELLED],
+                self.State.QUEUED,
+                remote_task_id="",
+                progress=0,
+                attempts=0,
+                error_code="",
+                error_message="",
+                next_action_at=None,
+                finished_at=None,
+                submitted_at=None,
+                result_url="",
+            )
+            if retried and paid:
+                charges = QuotaCharge.objects.filter(restoration=self)
+                if already_paid:
+                    charges.update(restoration=None)
+                if already_paid or not charges.exists():
+                    QuotaCharge.objects.create(owner=self.owner, restoration=self)
         if retried:
             transaction.on_commit(lambda: enqueue("restorer.tasks.prepare", self.pk))
         return retried
@@ -550,7 +566,7 @@ def check_quota(owner) -> None:
     quota = settings.RESTORER_MONTHLY_QUOTA
     if not quota:
         return
-    used = Restoration.objects.counting_toward_quota(owner, month_start()).count()
+    used = QuotaCharge.objects.used_by(owner, month_start())
     if used >= quota:
         start = month_start()
         following = (start + timedelta(days=32)).replace(day=1)
@@ -568,6 +584,41 @@ def enqueue(func: str, *args, **kwargs) -> None:
 
 def key_fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class QuotaChargeQuerySet(models.QuerySet):
+    def used_by(self, owner, since) -> int:
+        """Paid restorations started since `since` that count toward the quota.
+
+        A charge whose restoration still exists counts while that restoration does
+        (paid, or on its way to being paid); one whose restoration was deleted, with
+        its version or photo, always counts: deleting gives no quota back.
+        """
+        counting = Restoration.objects.counting_toward_quota(owner, since)
+        return (
+            self.filter(owner=owner, created_at__gte=since)
+            .filter(Q(restoration__isnull=True) | Q(restoration__in=counting))
+            .count()
+        )
+
+
+class QuotaCharge(models.Model):
+    """A paid restoration started: the record the monthly quota is counted from.
+
+    It outlives its restoration (SET_NULL), so deleting a version or a photo does not
+    make room for more paid restorations in the same month.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    restoration = models.ForeignKey(
+        Restoration, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = QuotaChargeQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.owner} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ProviderHold(models.Model):
@@ -650,3 +701,17 @@ class ApiBudget(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept an hour or so to slow down password guessing (throttle.py).
+
+    Neither the account's name nor the address is stored in clear: both are keyed hashes.
+    """
+
+    subject = models.CharField(max_length=32, db_index=True)  # the username tried
+    client = models.CharField(max_length=32, db_index=True)  # the address it came from
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Failed login at {self.at:%Y-%m-%d %H:%M}"

@@ -75,11 +75,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "restorer.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Both refuse from the headers, before the CSRF check reads the body.
+    "restorer.middleware.RequestSizeLimitMiddleware",
+    "albums.middleware.UploadLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -125,8 +129,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "restorer.accounts.validators.CommonPatternValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
@@ -214,6 +222,10 @@ MAX_UPLOAD_FILES = envint("MAX_UPLOAD_FILES", 200, minimum=1)
 # is answered; larger ones in the worker, so the web process stays responsive.
 UPLOAD_INLINE_MAX_PIXELS = envint("UPLOAD_INLINE_MAX_PIXELS", 16_000_000, minimum=0)
 DATA_UPLOAD_MAX_NUMBER_FILES = MAX_UPLOAD_FILES
+# The largest request accepted, judged by its Content-Length before anything is read.
+MAX_REQUEST_SIZE = envsize("MAX_REQUEST_SIZE", 1024 * 1024 * 1024, minimum=1024 * 1024)
+# Bytes of originals one person may keep; 0: no limit.
+STORAGE_QUOTA_PER_PERSON = envsize("STORAGE_QUOTA_PER_PERSON", 0, minimum=0)
 FILE_UPLOAD_PERMISSIONS = 0o640
 PHOTOS_PER_PAGE = envint("PHOTOS_PER_PAGE", 60, minimum=1, maximum=1000)
 
@@ -295,6 +307,8 @@ SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+# Monitoring that sends `Authorization: Bearer <HEALTHZ_TOKEN>` gets /healthz's details.
+HEALTHZ_TOKEN = envstr("HEALTHZ_TOKEN", "")
 # Load balancers probe the health endpoint over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if envbool("BEHIND_HTTPS_PROXY", False):
@@ -339,7 +353,10 @@ WEB_WORKERS = envint("WEB_WORKERS", 2, minimum=1)
 WEB_TIMEOUT = envint("WEB_TIMEOUT", 120, minimum=5)
 WEB_GRACEFUL_TIMEOUT = envint("WEB_GRACEFUL_TIMEOUT", 30, minimum=1)
 WEB_KEEPALIVE = envint("WEB_KEEPALIVE", 5, minimum=1)
-WEB_THREADS = envint("WEB_THREADS", 1, minimum=1)
+# Threads per worker (gunicorn's gthread worker when above 1): a burst of uploads then
+# shares the workers with other requests, such as the load balancer's health probe,
+# instead of queueing every one of them behind it.
+WEB_THREADS = envint("WEB_THREADS", 4, minimum=1)
 WEB_MAX_REQUESTS = envint("WEB_MAX_REQUESTS", 1000, minimum=0)
 # Addresses of the reverse proxies whose X-Forwarded-* headers gunicorn believes.
 WEB_FORWARDED_ALLOW_IPS = envstr("WEB_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -38,7 +38,7 @@ def test_people_without_staff_rights_get_no_admin_thumbnails(alice_client, photo
 
 
 def _restoration(owner, **fields):
-    from restorer.models import Restoration
+    from restorer.models import QuotaCharge, Restoration
 
     values = {
         "owner": owner,
@@ -49,7 +49,10 @@ def _restoration(owner, **fields):
         "provider": "picwish",
     }
     values.update(fields)
-    return Restoration.objects.create(**values)
+    restoration = Restoration.objects.create(**values)
+    if restoration.provider == "picwish":  # as Restoration.start records a paid one
+        QuotaCharge.objects.create(owner=owner, restoration=restoration)
+    return restoration
 
 
 def test_restorations_filter_retry_and_cancel(staff_client, alice):
@@ -165,3 +168,15 @@ def test_the_admin_retry_respects_the_quota(staff_client, settings, alice):
     failed.refresh_from_db()
     assert failed.state == Restoration.State.FAILED
     assert "You have used all 1 restorations" in response.content.decode()
+
+
+def test_invitations_and_quota_charges_in_the_admin(staff_client, album, photo):
+    from albums.models import Invitation
+
+    Invitation.create(album, email="dora@example.org", invited_as="dora@example.org")
+    for url in ("/admin/albums/invitation/", "/admin/restorer/quotacharge/"):
+        assert staff_client.get(url).status_code == 200, url
+    invitation = Invitation.objects.get()
+    page = staff_client.get(f"/admin/albums/invitation/{invitation.pk}/change/")
+    assert page.status_code == 200 and b"dora@example.org" in page.content
+    assert staff_client.get(f"/admin/albums/photo/{photo.pk}/change/").status_code == 200

@@ -276,3 +276,62 @@ def test_rgba_and_16_bit_scans_get_renditions(alice_client, album):
         image.save(data, fmt)
         response = upload(alice_client, album, (name, data.getvalue()))
         assert "code" in response.json()["photos"][0], response.json()
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("big.png", images.png(300, 200)),
+        ("exif.png", images.encode(images.picture(300, 200), "PNG", exif=b"Exif\x00\x00MM")),
+        ("big.jpg", images.jpeg(300, 200)),
+        ("big.tif", images.tiff(300, 200)),
+        ("big.webp", images.encode(images.picture(300, 200), "WEBP")),
+        ("big.bmp", images.encode(images.picture(300, 200), "BMP")),
+        ("big.heic", images.heic(300, 200)),
+    ],
+)
+def test_the_upload_request_reads_only_the_header_of_a_large_picture(
+    alice_client, album, settings, monkeypatch, name, data
+):
+    # The attack: PNGs of up to 100 MP were decoded whole inside the upload request
+    # (Pillow's getexif() loads a PNG's pixels), so a few uploads at once took every web
+    # worker down. Above UPLOAD_INLINE_MAX_PIXELS the request must not decode anything.
+    from PIL import ImageFile
+
+    settings.UPLOAD_INLINE_MAX_PIXELS = 100 * 100
+    decoded = []
+    plain_load = ImageFile.ImageFile.load
+
+    def load(self):
+        decoded.append(self.format)
+        return plain_load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    response = upload(alice_client, album, (name, data))
+    entry = response.json()["photos"][0]
+    assert "code" in entry, entry
+    assert decoded == []
+    photo = Photo.objects.get(code=entry["code"])
+    assert (photo.width, photo.height) == (300, 200)
+    assert photo.preparation == Photo.Preparation.PENDING
+
+
+def test_a_png_turned_by_exif_behind_its_pixels_gets_its_size_from_the_worker(
+    alice_client, album, settings, sync_tasks, django_capture_on_commit_callbacks
+):
+    # The upload request reads only what comes before the pixels; an orientation stored
+    # after them is applied by the worker, which also records the upright size.
+    from tests.images import _chunk
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    plain = images.png(300, 200)
+    iend = plain.rindex(b"IEND") - 4
+    data = plain[:iend] + _chunk(b"eXIf", exif.tobytes()) + plain[iend:]
+    settings.UPLOAD_INLINE_MAX_PIXELS = 100 * 100
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(alice_client, album, ("late.png", data))
+    photo = Photo.objects.get(code=response.json()["photos"][0]["code"])
+    assert photo.preparation == Photo.Preparation.READY
+    assert (photo.width, photo.height) == (200, 300)
+    assert (photo.display_width, photo.display_height) == (200, 300)

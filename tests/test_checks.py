@@ -130,8 +130,29 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def test_check_deploy_is_silent_with_the_documented_production_environment(tmp_path, s3_endpoint):
-    documented = read_env_file(ROOT / "docs" / "production.env")
+PLACEHOLDER_SECRETS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "PICWISH_API_KEY",
+    "EMAIL_HOST_PASSWORD",
+    "HEALTHZ_TOKEN",
+)
+
+
+def with_real_secrets(documented: dict[str, str]) -> dict[str, str]:
+    """The documented environment with each change-me value replaced, as the docs ask."""
+    import re
+    import secrets
+
+    return {
+        key: re.sub(r"change-me[\w-]*", lambda _: secrets.token_urlsafe(50), value)
+        for key, value in documented.items()
+    }
+
+
+def check_deploy(tmp_path, s3_endpoint, documented: dict[str, str]):
     # The documented bucket, region and credentials, on this machine's S3 endpoint.
     client_region = documented["S3_REGION"]
     from tests.s3 import Endpoint
@@ -161,5 +182,22 @@ def test_check_deploy_is_silent_with_the_documented_production_environment(tmp_p
         text=True,
         timeout=120,
     )
+    return result
+
+
+def test_check_deploy_is_silent_with_the_documented_production_environment(tmp_path, s3_endpoint):
+    documented = with_real_secrets(read_env_file(ROOT / "docs" / "production.env"))
+    result = check_deploy(tmp_path, s3_endpoint, documented)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_refuses_the_example_secrets(tmp_path, s3_endpoint):
+    # The finding: check --deploy passed with docs/production.env unchanged.
+    documented = read_env_file(ROOT / "docs" / "production.env")
+    assert all("change-me" in documented[key] for key in PLACEHOLDER_SECRETS)
+    result = check_deploy(tmp_path, s3_endpoint, documented)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    for key in PLACEHOLDER_SECRETS:
+        assert f"{key} still holds the example value" in output, key

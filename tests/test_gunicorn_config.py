@@ -57,3 +57,25 @@ def test_a_bad_value_stops_it_before_it_starts(tmp_path):
     result = load(tmp_path, WEB_WORKERS="many")
     assert result.returncode != 0
     assert "WEB_WORKERS='many' is invalid" in result.stderr
+
+
+def test_no_control_socket_is_shared_between_instances(tmp_path):
+    # The finding: every instance used /root/.gunicorn/gunicorn.ctl, so a second one
+    # took over the first's. This site runs no control socket at all.
+    from gunicorn.config import Config
+
+    environment = {**os.environ, "DATA_DIR": str(tmp_path)}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    script = (
+        "from gunicorn.config import Config; "
+        "import restorer.gunicorn_config as c; cfg = Config(); "
+        "[cfg.set(k, getattr(c, k)) for k in dir(c) if k in cfg.settings]; "
+        "print(cfg.control_socket_disable)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"]
+    assert "control_socket_disable" in Config().settings

@@ -14,8 +14,17 @@ from tests.helpers import subprocess_environment, wait_until
 ROOT = Path(__file__).resolve().parent.parent
 
 
+TOKEN = "a health token for monitoring"
+
+
+@pytest.fixture(autouse=True)
+def health_token(settings):
+    settings.HEALTHZ_TOKEN = TOKEN
+
+
 def get(client, url="/healthz"):
-    response = client.get(url)
+    """The detailed answer, as monitoring with the token gets it."""
+    response = client.get(url, headers={"Authorization": f"Bearer {TOKEN}"})
     assert response["Content-Type"] == "application/json"
     assert response["Cache-Control"] == "no-store"
     return response, response.json()
@@ -116,3 +125,36 @@ def test_a_running_worker_shows_its_heartbeat_and_its_end_shows_at_once(
     )
     assert response.status_code == 503
     assert body["checks"]["worker"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_the_public_answer_is_ok_or_503_and_nothing_else(anon_client, monkeypatch, settings):
+    # The finding: /healthz showed its details (engine, backend, heartbeat ages) to anyone.
+    response = anon_client.get("/healthz?scope=web")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert response["Content-Type"].startswith("text/plain")
+    wrong = anon_client.get("/healthz?scope=web", headers={"Authorization": "Bearer nope"})
+    assert wrong.content == b"ok"
+    from restorer import health
+
+    def broken():
+        raise OSError("the disk is gone")
+
+    monkeypatch.setattr(health, "storage", broken)
+    down = anon_client.get("/healthz?scope=web")
+    assert down.status_code == 503 and down.content == b"down"
+
+
+@pytest.mark.django_db
+def test_staff_see_the_details(client, django_user_model, settings):
+    settings.HEALTHZ_TOKEN = ""
+    staff = django_user_model.objects.create_user("keeper", "k@example.org", "x", is_staff=True)
+    client.force_login(staff)
+    body = client.get("/healthz?scope=web").json()
+    assert body["checks"]["database"]["ok"] is True
+    # Without a token configured, a bearer header opens nothing.
+    from django.test import Client
+
+    anonymous = Client().get("/healthz?scope=web", headers={"Authorization": "Bearer "})
+    assert anonymous.content == b"ok"

@@ -342,3 +342,66 @@ def test_a_hold_reads_the_same_on_every_page_and_in_the_status(held_photo, alice
     page = alice_client.get(photo.get_absolute_url()).content.decode()
     assert one["photos"][0]["html"].strip() in page
     assert ">Paused</span>" in one["photos"][0]["html"]
+
+
+def test_deleting_photos_and_versions_gives_no_quota_back(settings, alice_client, album):
+    # The attack: the quota counted Restoration rows, and deleting a photo or a version
+    # deletes its row, so upload-delete-upload went past the monthly quota.
+    settings.RESTORER_PROVIDER = "picwish"
+    settings.PICWISH_API_KEY = "k"
+    settings.RESTORER_MONTHLY_QUOTA = 2
+    upload = f"/albums/{album.code}/upload/"
+    json = {"Accept": "application/json"}
+
+    def post(seed):
+        data = {"photos": [SimpleUploadedFile(f"{seed}.jpg", images.jpeg(seed=seed))]}
+        return alice_client.post(upload, data, headers=json).json()["photos"][0]
+
+    first = post(1)
+    assert "notice" not in first
+    photo = Photo.objects.get(code=first["code"])
+    alice_client.post(f"{photo.get_absolute_url()}delete/")
+    assert not Photo.objects.filter(code=first["code"]).exists()
+
+    second = post(2)
+    assert "notice" not in second
+    photo = Photo.objects.get(code=second["code"])
+    version = photo.versions.get()
+    # Only a finished version can be deleted (a queued one is cancelled, which gives
+    # back a quota nothing was paid for): this one was paid for and is done.
+    Restoration.objects.filter(pk=version.restoration_id).update(
+        state=State.DONE, remote_task_id="paid-task"
+    )
+    alice_client.post(f"{photo.get_absolute_url()}versions/{version.code}/delete/")
+    assert not photo.versions.exists()
+
+    third = post(3)
+    assert third["notice"].startswith("You have used all 2 restorations of")
+    again = alice_client.post(f"{photo.get_absolute_url()}restore/", {"restoration_type": 2})
+    assert not photo.versions.exists()
+    page = alice_client.get(again["Location"]).content.decode()
+    assert "You have used all 2 restorations" in page
+
+
+def test_members_reach_only_the_shown_version(local, photo, album, alice_client, bob):
+    # The finding: a member could reach every version of a photo, not only the shown one.
+    from django.test import Client
+
+    from albums.models import AlbumMember
+
+    first = photo.versions.get()
+    run(first)
+    alice_client.post(f"{photo.get_absolute_url()}restore/", {"restoration_type": 2})
+    second = photo.versions.exclude(pk=first.pk).get()
+    run(second)
+    alice_client.post(f"{photo.get_absolute_url()}versions/{first.code}/show/")
+    AlbumMember.objects.create(album=album, user=bob)
+    member = Client()
+    member.force_login(bob)
+    base = f"{photo.get_absolute_url()}versions/"
+    for kind in ("thumb", "display", "result"):
+        assert member.get(f"{base}{first.code}/file/{kind}/").status_code == 200, kind
+        assert member.get(f"{base}{second.code}/file/{kind}/").status_code == 404, kind
+        assert alice_client.get(f"{base}{second.code}/file/{kind}/").status_code == 200, kind
+    page = member.get(photo.get_absolute_url()).content.decode()
+    assert first.code in page and second.code not in page

@@ -20,7 +20,15 @@ from PIL import Image
 
 from restorer import tasks
 from restorer.dispatcher import LEASE_NAME, Dispatcher
-from restorer.models import ApiBudget, Lease, ProviderHold, QuotaExceeded, Restoration
+from restorer.models import (
+    ApiBudget,
+    Lease,
+    ProviderHold,
+    QuotaCharge,
+    QuotaExceeded,
+    Restoration,
+    month_start,
+)
 from restorer.providers.base import RestoreOptions
 from tests import images
 from tests.fakes.picwish_server import FakePicWish
@@ -429,6 +437,33 @@ def test_an_explicit_retry_is_a_new_paid_task(fake, alice, sync_tasks):
     tasks.prepare(job.pk)
     assert_valid_result(job)
     assert fake.create_count() == 2
+
+
+def test_a_paid_retry_is_charged_and_the_failed_paid_attempt_stays_charged(fake, alice, settings):
+    settings.RESTORER_MONTHLY_QUOTA = 3
+    used = lambda: QuotaCharge.objects.used_by(alice, month_start())  # noqa: E731
+    fake.fail_next(1, state=-8)
+    job = prepared(alice)
+    finish()
+    job.refresh_from_db()
+    assert job.state == State.FAILED and job.remote_task_id  # it reached PicWish: paid
+    assert used() == 1
+    assert job.retry()
+    assert used() == 2  # the failed task and the new one
+    assert job.mark_failed("gave_up", "Failed before it was sent.")
+    assert used() == 1  # the retry was never sent; the first task still counts
+    assert job.retry()
+    assert used() == 2  # its own charge counts again, once
+    other = prepared(alice, seed=2)
+    assert used() == 3
+    with pytest.raises(QuotaExceeded):
+        start(alice, seed=3)
+    assert other.mark_failed("gave_up", "Failed before it was sent.")
+    assert used() == 2
+    assert other.retry()  # it had not been paid: the retry is its one charge
+    assert used() == 3
+    assert job.retry() is False  # not failed: nothing to retry, nothing charged
+    assert used() == 3
 
 
 def test_the_api_key_never_reaches_the_rows_or_the_log(fake, alice, settings, caplog):

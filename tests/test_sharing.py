@@ -226,10 +226,16 @@ def test_the_zip_names_and_contents(shared_album, alice_client):
     visitor_zip = zipfile.ZipFile(
         io.BytesIO(b"".join(Client().get(f"/s/{token}/zip/").streaming_content))
     )
+    # The uploader's file names (gps.jpg, two.png) stay with the owner.
     assert visitor_zip.namelist() == [
-        "Grandma's box - 001 - gps (restored).jpg",
-        "Grandma's box - 002 - two.jpg",
+        "Grandma's box - 001 (restored).jpg",
+        "Grandma's box - 002.jpg",
     ]
+    first, second = shared_album.photos.order_by("position")
+    for photo in (first, second):
+        download = Client().get(f"/s/{token}/photos/{photo.code}/file/download/")
+        disposition = download["Content-Disposition"]
+        assert "gps" not in disposition and "two" not in disposition
     both = alice_client.get(f"/albums/{shared_album.code}/download.zip?include=both")
     assert both["Content-Type"] == "application/zip"
     assert both["Content-Disposition"] == 'attachment; filename="Grandma\'s box.zip"'
@@ -340,11 +346,21 @@ def test_only_the_owner_manages_links_and_people(album, charlie_client, bob, ali
 
 
 def test_sharing_with_a_person_by_username_or_email(alice_client, album, bob, charlie):
+    import re
+
+    from django.core import mail
+
     alice_client.post(f"/albums/{album.code}/members/", {"who": "BOB"})
     alice_client.post(f"/albums/{album.code}/members/", {"who": "charlie@example.org"})
+    assert not album.members.exists()  # invitations: nobody sees it before accepting
+    for user, message in zip((bob, charlie), mail.outbox, strict=True):
+        person = Client()
+        person.force_login(user)
+        url = re.search(r"https?://[^/\s]+(/invitations/\S+)", message.body).group(1)
+        person.post(url, {"answer": "accept"})
     assert set(album.members.values_list("user__username", flat=True)) == {"bob", "charlie"}
     unknown = alice_client.post(f"/albums/{album.code}/members/", {"who": "nobody"}, follow=True)
-    assert b"Nobody with that username or e-mail" in unknown.content
+    assert b"If nobody has an account here, they were sent an invitation." in unknown.content
     bob_client = Client()
     bob_client.force_login(bob)
     home = bob_client.get("/").content.decode()
@@ -377,3 +393,50 @@ def test_file_names_are_safe_everywhere():
     assert photo_file_name("Trip: 1950/51", 7, "Tom & Sue?", "jpg", " (restored)") == (
         "Trip 1950 51 - 007 - Tom & Sue (restored).jpg"
     )
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "1e3", " 7", "0", "3651"])
+def test_an_odd_expiry_is_a_form_error(alice_client, album, odd):
+    # The attack: expires_in_days=² passed isdigit() and raised in int(): a 500.
+    response = alice_client.post(
+        f"/albums/{album.code}/links/",
+        {"expires_in_days": odd},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "expires_in_days" in response.json()["errors"]
+    page = alice_client.post(f"/albums/{album.code}/links/", {"expires_in_days": odd})
+    assert page.status_code == 400
+    assert not ShareLink.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "http:evil"]
+)
+def test_revoking_redirects_only_within_the_site(alice_client, album, target):
+    # The attack: `next` on link revoke redirected anywhere.
+    link, _ = make_link(album)
+    response = alice_client.post(
+        f"/albums/{album.code}/links/{link.code}/revoke/", {"next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/albums/{album.code}/share/"
+    link.refresh_from_db()
+    assert link.is_revoked
+
+
+def test_revoking_from_the_overview_goes_back_to_it(alice_client, album):
+    link, _ = make_link(album)
+    response = alice_client.post(
+        f"/albums/{album.code}/links/{link.code}/revoke/", {"next": "/shared/"}
+    )
+    assert response["Location"] == "/shared/"
+
+
+def test_visitors_files_are_named_by_caption(shared_album):
+    link, token = make_link(shared_album)
+    second = shared_album.photos.order_by("position")[1]
+    second.caption = "Uncle Tom"
+    second.save()
+    named = zipfile.ZipFile(io.BytesIO(b"".join(Client().get(f"/s/{token}/zip/"))))
+    assert named.namelist()[1] == "Grandma's box - 002 - Uncle Tom.jpg"

@@ -1,11 +1,15 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+
+from restorer import throttle
+from restorer.accounts import login_throttle
 
 User = get_user_model()
 
 
-def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
+def email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
     others = User.objects.filter(email__iexact=email)
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
@@ -14,7 +18,8 @@ def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(
-        help_text="For resetting a forgotten password. Never shown to anyone.",
+        help_text="We send a link there to confirm it. For resetting a forgotten password; "
+        "never shown to anyone.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
@@ -23,13 +28,9 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if _email_taken(email):
-            raise forms.ValidationError(
-                "An account with this e-mail address already exists. "
-                "Log in, or reset its password if you have forgotten it."
-            )
-        return email
+        # Whether the address has an account is never said here: the address's owner
+        # is told by e-mail instead (views.signup).
+        return self.cleaned_data["email"].strip()
 
 
 class ProfileForm(forms.Form):
@@ -48,7 +49,32 @@ class ProfileForm(forms.Form):
         return self.cleaned_data["display_name"].strip()
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if _email_taken(email, exclude_pk=self.user.pk):
-            raise forms.ValidationError("Another account uses this e-mail address.")
-        return email
+        return self.cleaned_data["email"].strip()
+
+
+class ThrottledLoginMixin:
+    """Refuses tries that come too fast after failed ones (login_throttle.py)."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        wait = login_throttle.login_wait(self.request, username)
+        if wait:
+            raise forms.ValidationError(
+                f"Too many failed logins. Wait {throttle.describe_wait(wait)}, then try "
+                "again, or reset your password if you have forgotten it.",
+                code="throttled",
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError as exc:
+            if exc.code == "invalid_login":
+                login_throttle.record_failure(self.request, username)
+            raise
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass

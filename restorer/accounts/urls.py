@@ -3,11 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from restorer.accounts import views
+from restorer.accounts.forms import LoginForm
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
+    path("email/confirm/<str:token>/", views.email_confirm, name="email_confirm"),
     path("profile/", views.profile, name="profile"),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",

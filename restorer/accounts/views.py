@@ -1,13 +1,19 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from restorer.accounts.forms import ProfileForm, SignupForm
+from restorer.accounts import emails
+from restorer.accounts.forms import ProfileForm, SignupForm, email_taken
+from restorer.accounts.models import SIGNUP_DAYS, PendingSignup
+
+EMAIL_CHANGE_SALT = "accounts.email-change"
 
 
 class LoginView(auth_views.LoginView):
@@ -24,11 +30,56 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("albums:index")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Create your first album to start uploading photos.")
-        return redirect("albums:index")
+        email = form.cleaned_data["email"]
+        if email_taken(email):
+            emails.already_registered(email)
+        else:
+            user = form.save(commit=False)  # not saved: the address is proved first
+            _, token = PendingSignup.start(
+                username=user.username, email=email, password_hash=user.password
+            )
+            emails.confirm_signup(email, user.username, token)
+        # The same answer either way: nothing says whether the address has an account.
+        return redirect("signup_sent")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/signup_sent.html", {"days": SIGNUP_DAYS})
+
+
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the e-mail. A GET only shows a button (mail scanners follow links)."""
+    pending = PendingSignup.find(token)
+    if pending is None:
+        return _link_dead(request)
+    if request.method != "POST":
+        return render(request, "registration/signup_confirm.html", {"pending": pending})
+    User = get_user_model()
+    problem = None
+    try:
+        with transaction.atomic():
+            if User.objects.filter(username__iexact=pending.username).exists():
+                problem = "That username was taken meanwhile. Sign up again with another one."
+            elif email_taken(pending.email):
+                problem = "This address already has an account. Log in, or reset its password."
+            else:
+                user = User(username=pending.username, email=pending.email)
+                user.password = pending.password
+                user.save()
+    except IntegrityError:  # another confirmation won the race for the address or name
+        problem = "This address already has an account. Log in, or reset its password."
+    PendingSignup.objects.filter(pk=pending.pk).delete()
+    if problem:
+        return render(request, "registration/signup_confirm.html", {"problem": problem})
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Welcome! Create your first album to start uploading photos.")
+    return redirect("albums:index")
+
+
+def _link_dead(request: HttpRequest) -> HttpResponse:
+    problem = "This link no longer works: it was used already, or it is too old. Sign up again."
+    return render(request, "registration/signup_confirm.html", {"problem": problem}, status=404)
 
 
 @login_required
@@ -38,8 +89,47 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         user.first_name = form.cleaned_data["display_name"]
-        user.email = form.cleaned_data["email"]
-        user.save(update_fields=["first_name", "email"])
-        messages.success(request, "Your profile was saved.")
+        user.save(update_fields=["first_name"])
+        email = form.cleaned_data["email"]
+        if email.casefold() != user.email.casefold():
+            # A new address is used once proved, from a link sent to it. If another
+            # account has it, its owner is told instead, and nothing here says so.
+            if email_taken(email, exclude_pk=user.pk):
+                emails.address_in_use(email)
+            else:
+                token = signing.dumps({"u": user.pk, "e": email}, salt=EMAIL_CHANGE_SALT)
+                emails.confirm_email_change(email, user.username, token)
+            messages.success(
+                request,
+                f"We sent a link to {email} to confirm it. Until it is opened, your account "
+                f"keeps {user.email or 'no address'}.",
+            )
+        else:
+            messages.success(request, "Your profile was saved.")
         return redirect(reverse("profile"))
     return render(request, "registration/profile.html", {"form": form})
+
+
+@login_required
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        change = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=SIGNUP_DAYS * 86400)
+    except signing.BadSignature:
+        change = None
+    if not change or change.get("u") != request.user.pk:
+        messages.error(request, "This link no longer works, or is for another account.")
+        return redirect("profile")
+    if request.method != "POST":
+        return render(request, "registration/email_confirm.html", {"email": change["e"]})
+    user = request.user
+    try:
+        with transaction.atomic():
+            if email_taken(change["e"], exclude_pk=user.pk):
+                raise IntegrityError
+            user.email = change["e"]
+            user.save(update_fields=["email"])
+    except IntegrityError:
+        messages.error(request, "That address cannot be used for your account.")
+    else:
+        messages.success(request, f"Your account now uses {user.email}.")
+    return redirect("profile")
