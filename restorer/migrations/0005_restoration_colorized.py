@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('restorer', '0002_light_ignores_model_type'),
+        ('restorer', '0004_login_failures'),
     ]
 
     operations = [
