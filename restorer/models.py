@@ -420,15 +420,23 @@ class Restoration(models.Model):
         return failed
 
     def cancel(self) -> bool:
-        """Only a restoration nobody has sent anywhere yet can be cancelled."""
-        return self.claim(
-            [self.State.QUEUED],
-            self.State.CANCELLED,
-            finished_at=timezone.now(),
-            next_action_at=None,
-            error_code="cancelled",
-            error_message="Cancelled before it started.",
-        )
+        """Only a restoration nobody has sent anywhere yet can be cancelled.
+
+        Nothing was paid for it, so its quota charge goes: deleting the cancelled version
+        later must not count it (a retry charges it again).
+        """
+        with transaction.atomic():
+            cancelled = self.claim(
+                [self.State.QUEUED],
+                self.State.CANCELLED,
+                finished_at=timezone.now(),
+                next_action_at=None,
+                error_code="cancelled",
+                error_message="Cancelled before it started.",
+            )
+            if cancelled:
+                QuotaCharge.objects.filter(restoration=self).delete()
+        return cancelled
 
     def retry(self) -> bool:
         """Try a failed restoration again from the start: for PicWish, a new paid task.

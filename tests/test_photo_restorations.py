@@ -344,6 +344,29 @@ def test_a_hold_reads_the_same_on_every_page_and_in_the_status(held_photo, alice
     assert ">Paused</span>" in one["photos"][0]["html"]
 
 
+def test_a_cancelled_restoration_deleted_later_uses_no_quota(settings, alice_client, album):
+    settings.RESTORER_PROVIDER = "picwish"
+    settings.PICWISH_API_KEY = "k"
+    settings.RESTORER_MONTHLY_QUOTA = 1
+    ProviderHold.place("auth_failed", "PicWish refused the API key.")  # nothing is sent
+    upload = f"/albums/{album.code}/upload/"
+    json = {"Accept": "application/json"}
+    first = alice_client.post(
+        upload, {"photos": [SimpleUploadedFile("1.jpg", images.jpeg(seed=1))]}, headers=json
+    ).json()["photos"][0]
+    photo = Photo.objects.get(code=first["code"])
+    version = photo.versions.get()
+    delete = f"{photo.get_absolute_url()}versions/{version.code}/delete/"
+    alice_client.post(delete)  # queued: cancelled, not deleted
+    assert Restoration.objects.get(pk=version.restoration_id).state == State.CANCELLED
+    alice_client.post(delete)  # now finished: deleted
+    assert not photo.versions.exists()
+    second = alice_client.post(
+        upload, {"photos": [SimpleUploadedFile("2.jpg", images.jpeg(seed=2))]}, headers=json
+    ).json()["photos"][0]
+    assert "notice" not in second
+
+
 def test_deleting_photos_and_versions_gives_no_quota_back(settings, alice_client, album):
     # The attack: the quota counted Restoration rows, and deleting a photo or a version
     # deletes its row, so upload-delete-upload went past the monthly quota.
