@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from tests.helpers import fetch_object
 
@@ -198,3 +200,18 @@ def shared_photos() -> Path:
 if os.environ.get("CI"):
     # CI must never silently skip the browser tests.
     os.environ.setdefault("BROWSER_TESTS_REQUIRED", "1")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The guessing throttle's clock (restorer.throttle.now), moved on by hand."""
+    from restorer import throttle
+
+    moment = [timezone.now()]
+    monkeypatch.setattr(throttle, "now", lambda: moment[0])
+
+    class Clock:
+        def advance(self, seconds: float) -> None:
+            moment[0] += timedelta(seconds=seconds)
+
+    return Clock()

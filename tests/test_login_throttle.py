@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from restorer import throttle
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    moment = [timezone.now()]
-    monkeypatch.setattr(throttle, "now", lambda: moment[0])
-
-    class Clock:
-        def advance(self, seconds: float) -> None:
-            moment[0] += timedelta(seconds=seconds)
-
-    return Clock()
 
 
 @pytest.fixture

@@ -200,20 +200,27 @@ def test_a_hold_is_explained_on_the_photos(held_photo, alice_client, album):
     assert "Paused: PicWish refused the API key." in page
 
 
-def test_the_quota_is_explained_when_an_upload_cannot_be_restored(settings, alice_client, album):
+@pytest.fixture
+def picwish(settings):
     settings.RESTORER_PROVIDER = "picwish"
     settings.PICWISH_API_KEY = "k"
+
+
+def upload_one(client, album, seed: int) -> dict:
+    """Upload one photo as the page's script does; its entry in the JSON answer."""
+    data = {"photos": [SimpleUploadedFile(f"{seed}.jpg", images.jpeg(seed=seed))]}
+    response = client.post(
+        f"/albums/{album.code}/upload/", data, headers={"Accept": "application/json"}
+    )
+    return response.json()["photos"][0]
+
+
+def test_the_quota_is_explained_when_an_upload_cannot_be_restored(
+    picwish, settings, alice_client, album
+):
     settings.RESTORER_MONTHLY_QUOTA = 1
-    upload = f"/albums/{album.code}/upload/"
-    json = {"Accept": "application/json"}
-    first = alice_client.post(
-        upload, {"photos": [SimpleUploadedFile("a.jpg", images.jpeg(seed=1))]}, headers=json
-    )
-    assert "notice" not in first.json()["photos"][0]
-    second = alice_client.post(
-        upload, {"photos": [SimpleUploadedFile("b.jpg", images.jpeg(seed=2))]}, headers=json
-    )
-    entry = second.json()["photos"][0]
+    assert "notice" not in upload_one(alice_client, album, 1)
+    entry = upload_one(alice_client, album, 2)
     assert "code" in entry  # the photo is kept ...
     assert entry["notice"].startswith("You have used all 1 restorations of")  # ... not restored
     assert entry["state"] == "stored"
@@ -344,16 +351,12 @@ def test_a_hold_reads_the_same_on_every_page_and_in_the_status(held_photo, alice
     assert ">Paused</span>" in one["photos"][0]["html"]
 
 
-def test_a_cancelled_restoration_deleted_later_uses_no_quota(settings, alice_client, album):
-    settings.RESTORER_PROVIDER = "picwish"
-    settings.PICWISH_API_KEY = "k"
+def test_a_cancelled_restoration_deleted_later_uses_no_quota(
+    picwish, settings, alice_client, album
+):
     settings.RESTORER_MONTHLY_QUOTA = 1
     ProviderHold.place("auth_failed", "PicWish refused the API key.")  # nothing is sent
-    upload = f"/albums/{album.code}/upload/"
-    json = {"Accept": "application/json"}
-    first = alice_client.post(
-        upload, {"photos": [SimpleUploadedFile("1.jpg", images.jpeg(seed=1))]}, headers=json
-    ).json()["photos"][0]
+    first = upload_one(alice_client, album, 1)
     photo = Photo.objects.get(code=first["code"])
     version = photo.versions.get()
     delete = f"{photo.get_absolute_url()}versions/{version.code}/delete/"
@@ -361,32 +364,21 @@ def test_a_cancelled_restoration_deleted_later_uses_no_quota(settings, alice_cli
     assert Restoration.objects.get(pk=version.restoration_id).state == State.CANCELLED
     alice_client.post(delete)  # now finished: deleted
     assert not photo.versions.exists()
-    second = alice_client.post(
-        upload, {"photos": [SimpleUploadedFile("2.jpg", images.jpeg(seed=2))]}, headers=json
-    ).json()["photos"][0]
-    assert "notice" not in second
+    assert "notice" not in upload_one(alice_client, album, 2)
 
 
-def test_deleting_photos_and_versions_gives_no_quota_back(settings, alice_client, album):
+def test_deleting_photos_and_versions_gives_no_quota_back(picwish, settings, alice_client, album):
     # The attack: the quota counted Restoration rows, and deleting a photo or a version
     # deletes its row, so upload-delete-upload went past the monthly quota.
-    settings.RESTORER_PROVIDER = "picwish"
-    settings.PICWISH_API_KEY = "k"
     settings.RESTORER_MONTHLY_QUOTA = 2
-    upload = f"/albums/{album.code}/upload/"
-    json = {"Accept": "application/json"}
 
-    def post(seed):
-        data = {"photos": [SimpleUploadedFile(f"{seed}.jpg", images.jpeg(seed=seed))]}
-        return alice_client.post(upload, data, headers=json).json()["photos"][0]
-
-    first = post(1)
+    first = upload_one(alice_client, album, 1)
     assert "notice" not in first
     photo = Photo.objects.get(code=first["code"])
     alice_client.post(f"{photo.get_absolute_url()}delete/")
     assert not Photo.objects.filter(code=first["code"]).exists()
 
-    second = post(2)
+    second = upload_one(alice_client, album, 2)
     assert "notice" not in second
     photo = Photo.objects.get(code=second["code"])
     version = photo.versions.get()
@@ -398,7 +390,7 @@ def test_deleting_photos_and_versions_gives_no_quota_back(settings, alice_client
     alice_client.post(f"{photo.get_absolute_url()}versions/{version.code}/delete/")
     assert not photo.versions.exists()
 
-    third = post(3)
+    third = upload_one(alice_client, album, 3)
     assert third["notice"].startswith("You have used all 2 restorations of")
     again = alice_client.post(f"{photo.get_absolute_url()}restore/", {"restoration_type": 2})
     assert not photo.versions.exists()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from albums.models import PasswordAttempt, ShareLink
 from restorer import throttle
@@ -20,19 +17,6 @@ PASSWORD = "Brighton 1952"
 def token(album) -> str:
     _, token = ShareLink.create(album, password=PASSWORD)
     return token
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """throttle.now(), moved on by hand."""
-    moment = [timezone.now()]
-    monkeypatch.setattr(throttle, "now", lambda: moment[0])
-
-    class Clock:
-        def advance(self, seconds: float) -> None:
-            moment[0] += timedelta(seconds=seconds)
-
-    return Clock()
 
 
 def guess(token: str, password: str, **headers):

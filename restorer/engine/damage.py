@@ -32,14 +32,18 @@ import numpy as np
 
 @dataclass
 class DamageCounts:
+    """Pieces of damage repaired (the learned detector also counts wide areas)."""
+
     specks: int = 0
     lines: int = 0
     pixels: int = 0
+    areas: int = 0
 
     def add(self, other: DamageCounts) -> None:
         self.specks += other.specks
         self.lines += other.lines
         self.pixels += other.pixels
+        self.areas += other.areas
 
 
 class _Components:

@@ -394,9 +394,9 @@ def restore(
                 f"the limit is {max_pixels / 1e6:.0f}."
             )
 
-    if chosen is None:  # the classical detector counted its pieces tile by tile
-        chosen = repair.Selection(None, None, 1.0, specks=total.specks, lines=total.lines)
-    notes[:0] = _describe(plan, chosen, repaired_pixels, h * w, change_color, keep_tone, colorized)
+    if chosen is not None:  # the learned detector counted its pieces once, for the photo
+        total = damage.DamageCounts(chosen.specks, chosen.lines, areas=chosen.areas)
+    notes[:0] = _describe(plan, total, repaired_pixels, h * w, change_color, keep_tone, colorized)
     timings["total"] = time.perf_counter() - t0
     report(100)
     return EngineResult(out, colorized, upscaled, notes, timings, repaired_pixels)
@@ -425,7 +425,7 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def _describe(
-    plan, chosen, repaired_pixels, total_pixels, change_color, keep_tone, colorized
+    plan, counts, repaired_pixels, total_pixels, change_color, keep_tone, colorized
 ) -> list[str]:
     """What was done, as the final repair did it: pieces painted out and their pixels."""
     notes = []
@@ -442,14 +442,14 @@ def _describe(
     if plan.noise_sigma >= 2.0:
         notes.append("Film grain was reduced.")
     pieces = []
-    if chosen.specks:
-        pieces.append(_plural(chosen.specks, "1 speck of dust", "{n} specks of dust"))
-    if chosen.lines:
+    if counts.specks:
+        pieces.append(_plural(counts.specks, "1 speck of dust", "{n} specks of dust"))
+    if counts.lines:
         pieces.append(
-            _plural(chosen.lines, "1 scratch, hair or crack", "{n} scratches, hairs or cracks")
+            _plural(counts.lines, "1 scratch, hair or crack", "{n} scratches, hairs or cracks")
         )
-    if chosen.areas:
-        pieces.append(_plural(chosen.areas, "1 damaged area", "{n} damaged areas"))
+    if counts.areas:
+        pieces.append(_plural(counts.areas, "1 damaged area", "{n} damaged areas"))
     if plan.corner_mask is not None and repaired_pixels:
         pieces.append("a missing corner")
     if pieces and repaired_pixels:

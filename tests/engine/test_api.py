@@ -146,18 +146,17 @@ def test_large_photos_are_restored_in_tiles_without_seams(monkeypatch):
 
 
 def test_notes_count_what_the_repair_changed_in_singular_and_plural():
-    from restorer.engine import analysis, repair
+    from restorer.engine import analysis, damage
 
     img = np.full((64, 64, 3), 128, np.uint8)
     plan, _ = analysis.plan(img, 1, False)
-    empty = np.zeros((64, 64), np.uint8)
-    one = repair.Selection(empty, empty, 1.0, specks=1, lines=1)
+    one = damage.DamageCounts(specks=1, lines=1)
     notes = pipeline._describe(plan, one, 40, 64 * 64, False, True, False)
     assert any(
         n.startswith("Repaired 1 speck of dust and 1 scratch, hair or crack: 40 pixels")
         for n in notes
     ), notes
-    two = repair.Selection(empty, empty, 1.0, specks=2, lines=3, areas=2)
+    two = damage.DamageCounts(specks=2, lines=3, areas=2)
     notes = pipeline._describe(plan, two, 1200, 64 * 64, False, True, False)
     assert any(
         "2 specks of dust, 3 scratches, hairs or cracks and 2 damaged areas: 1,200 pixels" in n
