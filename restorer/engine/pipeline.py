@@ -33,7 +33,16 @@ class EngineResult:
     repaired_pixels: int = 0  # pixels the repair painted in
 
 
-def _validate(image, restoration_type, model_type, change_color, colorizer, progress, max_pixels):
+def _validate(
+    image,
+    restoration_type,
+    model_type,
+    change_color,
+    colorizer,
+    progress,
+    max_pixels,
+    remove_toning,
+):
     if not isinstance(image, np.ndarray):
         raise ValueError(f"image must be a numpy array, not {type(image).__name__}")
     if image.dtype != np.uint8:
@@ -55,6 +64,8 @@ def _validate(image, restoration_type, model_type, change_color, colorizer, prog
             raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
     if not isinstance(change_color, (bool, np.bool_)) and change_color not in (0, 1):
         raise ValueError(f"change_color must be True or False, not {change_color!r}")
+    if not isinstance(remove_toning, (bool, np.bool_)):
+        raise ValueError(f"remove_toning must be True or False, not {remove_toning!r}")
     if colorizer is not None and not callable(getattr(colorizer, "predict_ab", None)):
         raise ValueError("colorizer must come from restorer.engine.colorize.load_colorizer")
     if progress is not None and not callable(progress):
@@ -279,7 +290,16 @@ def restore(
     """
     if damage_detector not in DETECTORS:
         raise ValueError(f"damage_detector must be one of {DETECTORS}, not {damage_detector!r}")
-    _validate(image, restoration_type, model_type, change_color, colorizer, progress, max_pixels)
+    _validate(
+        image,
+        restoration_type,
+        model_type,
+        change_color,
+        colorizer,
+        progress,
+        max_pixels,
+        remove_toning,
+    )
     restoration_type, model_type = int(restoration_type), int(model_type)
     change_color = bool(change_color)
     if restoration_type == 0:

@@ -65,6 +65,7 @@ def test_it_rejects_bad_arrays(image):
         {"progress": 5},
         {"max_pixels": 0},
         {"max_pixels": 2.5},
+        {"remove_toning": "yes"},
     ],
 )
 def test_it_rejects_bad_options(photo, options):
