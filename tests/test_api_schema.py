@@ -16,7 +16,6 @@ from openapi_spec_validator import validate
 from restorer.api.models import ApiKey
 
 
-
 @pytest.fixture
 def api_schema(live_server, settings):
     settings.API_QPS = 1000

@@ -89,8 +89,14 @@ def test_an_async_task_is_created_and_polled_to_its_result(client, key, run_task
 
 def test_the_options_reach_the_restoration(client, key, alice):
     task_id = body(
-        create(client, key, image_file=upload(images.jpeg()), restoration_type=2,
-               model_type=3, change_color=0)  # fmt: skip
+        create(
+            client,
+            key,
+            image_file=upload(images.jpeg()),
+            restoration_type=2,
+            model_type=3,
+            change_color=0,
+        )  # fmt: skip
     )["data"]["task_id"]
     job = ApiTask.objects.get(task_id=task_id).restoration
     assert (job.restoration_type, job.model_type, job.change_color) == (2, 3, False)
@@ -162,8 +168,13 @@ def test_a_missing_image_is_refused(client, key):
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://example.org/a.jpg", "file:///etc/passwd", "gopher://x/", "example.org/a.jpg",
-     "https://example.org/" + "a" * 500],  # fmt: skip
+    [
+        "ftp://example.org/a.jpg",
+        "file:///etc/passwd",
+        "gopher://x/",
+        "example.org/a.jpg",
+        "https://example.org/" + "a" * 500,
+    ],  # fmt: skip
 )
 def test_a_bad_image_url_is_refused(client, key, url):
     response = create(client, key, image_url=url)

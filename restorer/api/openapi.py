@@ -72,9 +72,7 @@ def _envelope(data_schema: dict, status: int) -> dict:
 def _error(status: int, description: str, headers: dict | None = None) -> dict:
     response = {
         "description": description,
-        "content": {
-            "application/json": {"schema": _envelope({"type": "object"}, status)}
-        },
+        "content": {"application/json": {"schema": _envelope({"type": "object"}, status)}},
     }
     if headers:
         response["headers"] = headers
@@ -92,8 +90,9 @@ _AUTH_ERRORS = {
 
 _TASK_ANSWER = {
     "description": "The task (read data.state: HTTP 200 does not mean it succeeded).",
-    "content": {"application/json": {"schema": _envelope({"$ref": "#/components/schemas/Task"},
-                                                        200)}},  # fmt: skip
+    "content": {
+        "application/json": {"schema": _envelope({"$ref": "#/components/schemas/Task"}, 200)}
+    },  # fmt: skip
 }
 
 

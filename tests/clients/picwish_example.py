@@ -25,7 +25,10 @@ def create_task(base_url, api_key, image_path, **fields):
         files = {"image_file": image}
         response = requests.post(
             f"{base_url}/api/tasks/visual/restoration-old-photo",
-            headers=headers, data=data, files=files, timeout=120,
+            headers=headers,
+            data=data,
+            files=files,
+            timeout=120,
         )
     response.raise_for_status()
     result = response.json()
@@ -41,7 +44,8 @@ def poll_task(base_url, api_key, task_id, give_up_after=180):
         time.sleep(1)
         response = requests.get(
             f"{base_url}/api/tasks/visual/restoration-old-photo/{task_id}",
-            headers=headers, timeout=30,
+            headers=headers,
+            timeout=30,
         )
         polls += 1
         response.raise_for_status()
