@@ -54,7 +54,9 @@ class ProfileForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="Say where it is used, such as “GIMP on the studio PC”."
+        label="Name of a new key",
+        max_length=100,
+        help_text="Say where it is used, such as “GIMP on the studio PC”.",
     )
 
     def clean_name(self) -> str:
