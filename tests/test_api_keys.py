@@ -115,3 +115,22 @@ def test_staff_see_keys_with_usage_and_revoke_them(staff_client, alice):
     change = staff_client.get(f"/admin/api/apikey/{key.pk}/change/")
     assert change.status_code == 200 and key.key_hash not in change.content.decode()
     assert staff_client.get("/admin/api/apitask/").status_code == 200
+
+
+def test_a_person_keeps_a_key_s_results_in_one_of_their_albums(alice_client, alice, album):
+    key, _ = ApiKey.issue(alice, "studio")
+    page = alice_client.get("/accounts/profile/").content.decode()
+    assert f'<option value="{album.code}">' in page
+    alice_client.post(f"/accounts/profile/keys/{key.pk}/album/", {"album": album.code})
+    key.refresh_from_db()
+    assert key.album_code == album.code
+    alice_client.post(f"/accounts/profile/keys/{key.pk}/album/", {"album": ""})
+    key.refresh_from_db()
+    assert key.album_code == ""
+
+
+def test_nobody_keeps_results_in_another_person_s_album(charlie_client, charlie, album):
+    key, _ = ApiKey.issue(charlie, "sneaky")
+    charlie_client.post(f"/accounts/profile/keys/{key.pk}/album/", {"album": album.code})
+    key.refresh_from_db()
+    assert key.album_code == ""

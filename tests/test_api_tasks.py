@@ -511,3 +511,46 @@ def test_unknown_api_urls_answer_json_404(client):
     response = client.get("/api/nothing/here")
     assert response.status_code == 404
     assert body(response)["message"]
+
+
+# --- keeping results in an album (a setting per key) ----------------------------------------
+
+
+def test_a_key_s_results_go_to_the_album_its_owner_chose(
+    client, alice, album, run_tasks, settings, django_capture_on_commit_callbacks
+):
+    from albums.models import Photo
+
+    settings.API_RESULT_RETENTION = 3600
+    stored, secret = ApiKey.issue(alice, "studio")
+    stored.album_code = album.code
+    stored.save()
+    answer = body(run_tasks(create, client, secret, image_file=upload(images.jpeg(seed=5)),
+                            restoration_type=2, change_color=0))  # fmt: skip
+    data = body(poll(client, secret, answer["data"]["task_id"]))["data"]
+    assert data["state"] == 1
+    photo = Photo.objects.get(album=album)
+    version = photo.latest_version
+    assert version.restoration.restoration_type == 2
+    assert ApiTask.objects.get().restoration == version.restoration
+    # the album keeps it past the retention time; the API forgets the task
+    ApiTask.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert purge_expired() == 1
+    version.restoration.refresh_from_db()
+    assert default_storage.exists(version.restoration.result.name)
+    assert default_storage.exists(photo.original.name)
+    assert poll(client, secret, answer["data"]["task_id"]).status_code == 404
+
+
+def test_a_key_whose_album_is_gone_keeps_nothing(client, alice, album):
+    from albums.models import Photo
+
+    stored, secret = ApiKey.issue(alice, "studio")
+    stored.album_code = album.code
+    stored.save()
+    album.delete()
+    answer = body(create(client, secret, image_file=upload(images.jpeg())))
+    assert answer["data"]["state"] in (2, 3)
+    assert not Photo.objects.exists()
+    assert ApiTask.objects.get().kept_in_album is False

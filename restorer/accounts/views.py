@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from restorer.accounts import emails
 from restorer.accounts.forms import ApiKeyForm, ProfileForm, SignupForm, email_taken
 from restorer.accounts.models import SIGNUP_DAYS, PendingSignup
+from restorer.api import keeping
 from restorer.api.models import ApiKey
 
 EMAIL_CHANGE_SALT = "accounts.email-change"
@@ -116,6 +117,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "form": form,
             "key_form": ApiKeyForm(),
             "api_keys": ApiKey.objects.filter(owner=user).with_usage(),
+            "album_choices": keeping.album_choices(user),
             # Shown once, on the page after it was made: only a hash of the key is kept.
             "new_api_key": request.session.pop("new_api_key", None),
         },
@@ -166,3 +168,22 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.success(request, f"Your account now uses {user.email}.")
     return redirect("profile")
+
+
+@login_required
+@require_POST
+def api_key_album(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep this key's results in one of the person's albums, or in none."""
+    key = get_object_or_404(ApiKey, pk=pk, owner=request.user, revoked_at__isnull=True)
+    code = request.POST.get("album", "")
+    titles = dict(keeping.album_choices(request.user))
+    if code and code not in titles:
+        messages.error(request, "Choose one of your albums.")
+    else:
+        key.album_code = code
+        key.save(update_fields=["album_code"])
+        if code:
+            messages.success(request, f"Results of “{key.name}” are now kept in “{titles[code]}”.")
+        else:
+            messages.success(request, f"Results of “{key.name}” stay out of your albums.")
+    return redirect(reverse("profile") + "#api-keys")

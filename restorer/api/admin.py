@@ -20,7 +20,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "prefix", "owner__username", "owner__email")
     readonly_fields = ("owner", "prefix", "created_at", "last_used_at", "revoked_at")
-    fields = ("name", "owner", "prefix", "created_at", "last_used_at", "revoked_at")
+    fields = ("name", "owner", "prefix", "album_code", "created_at", "last_used_at", "revoked_at")
     actions = ("revoke",)
 
     def get_queryset(self, request):

@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from restorer import imaging, net
-from restorer.api import states
+from restorer.api import keeping, states
 from restorer.api.models import ApiTask
 from restorer.models import Restoration
 from restorer.storage import delete_stored, random_name
@@ -59,6 +59,13 @@ def accept_picture(task: ApiTask, data: bytes) -> Restoration | None:
             f"{MAX_SIDE} is accepted.",
         )
         return None
+    if task.key.album_code and keeping.keeper() is not None:
+        try:
+            kept = _keep_in_album(task, data, info.extension)
+        except _AlreadyStarted:
+            return None
+        if kept is not None:
+            return kept
     name = default_storage.save(random_name("api/inputs", info.extension), ContentFile(data))
     try:
         with transaction.atomic():
@@ -82,6 +89,28 @@ def accept_picture(task: ApiTask, data: bytes) -> Restoration | None:
         delete_stored([name])
         raise
     task.source, task.restoration = name, restoration
+    return restoration
+
+
+def _keep_in_album(task: ApiTask, data: bytes, extension: str) -> Restoration | None:
+    """The picture as a photo of the key's album (its files are the album's); None when
+    the album is gone, and the task goes on as any other."""
+    with transaction.atomic():
+        restoration = keeping.keeper().keep(
+            owner=task.key.owner,
+            album_code=task.key.album_code,
+            data=data,
+            extension=extension,
+            options=task.options,
+        )
+        if restoration is None:
+            return None
+        linked = ApiTask.objects.filter(pk=task.pk, restoration__isnull=True).update(
+            restoration=restoration, kept_in_album=True
+        )
+        if not linked:
+            raise _AlreadyStarted
+    task.restoration, task.kept_in_album = restoration, True
     return restoration
 
 

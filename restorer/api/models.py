@@ -47,6 +47,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The code of one of the owner's albums that keeps this key's results, when the owner
+    # asks for it (restorer/api/keeping.py); empty: results stay out of every album.
+    album_code = models.CharField(max_length=16, blank=True)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -136,6 +139,9 @@ class ApiTask(models.Model):
     failure_state = models.SmallIntegerField(null=True, blank=True)
     failure_detail = models.CharField(max_length=300, blank=True)
     download_ms = models.PositiveIntegerField(null=True, blank=True)
+    # Its picture and result went to an album of the owner's (the key's setting), which
+    # keeps them: retention then forgets the task but deletes nothing.
+    kept_in_album = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     # When its files were deleted (API_RESULT_RETENTION); the row stays for the usage counts.
     purged_at = models.DateTimeField(null=True, blank=True)

@@ -29,7 +29,7 @@ def purge_expired(now=None, *, limit: int = 500) -> int:
             if not claimed:
                 continue
             names = [task.source] if task.source else []
-            if job is not None:
+            if job is not None and not task.kept_in_album:
                 names += _files_only_this_job_uses(job)
                 job.delete()
         transaction.on_commit(lambda names=names: delete_stored(names))

@@ -8,7 +8,7 @@ from tests.browser.helpers import DESKTOP, PHONE, login, screenshot
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_key_is_made_copied_once_and_revoked(page, alice, password):
+def test_a_key_is_made_copied_once_and_revoked(page, alice, password, album):
     login(page, "alice", password)
     page.goto("/accounts/profile/")
     page.fill('input[name="name"]', "GIMP on the studio PC")
@@ -24,6 +24,10 @@ def test_a_key_is_made_copied_once_and_revoked(page, alice, password):
 
     page.reload()
     assert page.locator("#new-api-key").count() == 0  # shown once
+    page.select_option(".key-album select", album.code)
+    page.click(".key-album button")
+    assert "are now kept in" in page.content()
+    assert ApiKey.objects.get().album_code == album.code
     assert "0 tasks this month, 0 in total" in page.content()
     page.click("button:has-text('Revoke')")
     assert "was revoked" in page.content()
