@@ -554,3 +554,40 @@ def test_a_key_whose_album_is_gone_keeps_nothing(client, alice, album):
     assert answer["data"]["state"] in (2, 3)
     assert not Photo.objects.exists()
     assert ApiTask.objects.get().kept_in_album is False
+
+
+# --- forwarded to PicWish ------------------------------------------------------------------
+
+
+def test_with_picwish_as_provider_a_task_goes_through_the_dispatcher(client, key, settings):
+    """The server's own PicWish key, the dispatcher's shared budget, the options as asked;
+    the client sees PicWish's states through this server and the stored result."""
+    from tests.fakes.picwish_server import FakePicWish
+    from tests.test_pipeline import finish
+
+    with FakePicWish(latency=0.2, progress_steps=4) as fake:
+        settings.PICWISH_API_KEY = fake.api_key
+        settings.PICWISH_API_URL = fake.url
+        settings.PICWISH_ALLOWED_RESULT_HOSTS = [fake.result_host]
+        settings.RESTORER_PROVIDER = "picwish"
+        settings.PICWISH_QPS = 50
+        settings.PICWISH_FIRST_POLL = 0.15
+        settings.PICWISH_POLL_INTERVAL = 0.05
+        settings.RESTORER_DISPATCH_SECONDS = 20
+        task_id = body(
+            create(client, key, image_file=upload(images.jpeg()), restoration_type=1,
+                   model_type=2, change_color=0)  # fmt: skip
+        )["data"]["task_id"]
+        job = ApiTask.objects.get(task_id=task_id).restoration
+        assert job.provider == Restoration.Provider.PICWISH
+        job.prepare_input()
+        assert body(poll(client, key, task_id))["data"]["state"] == 3
+        finish()
+        data = body(poll(client, key, task_id))["data"]
+        assert data["state"] == 1, data
+        assert fake.create_count() == 1
+        assert fake.creates[0].params == {
+            "sync": "0", "restoration_type": "1", "model_type": "2", "change_color": "0"
+        }  # fmt: skip
+        assert data["image"].startswith("http://testserver/api/results/")
+        assert fake.api_key not in str(data)
