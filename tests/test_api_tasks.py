@@ -575,8 +575,14 @@ def test_with_picwish_as_provider_a_task_goes_through_the_dispatcher(client, key
         settings.PICWISH_POLL_INTERVAL = 0.05
         settings.RESTORER_DISPATCH_SECONDS = 20
         task_id = body(
-            create(client, key, image_file=upload(images.jpeg()), restoration_type=1,
-                   model_type=2, change_color=0)  # fmt: skip
+            create(
+                client,
+                key,
+                image_file=upload(images.jpeg()),
+                restoration_type=1,
+                model_type=2,
+                change_color=0,
+            )  # fmt: skip
         )["data"]["task_id"]
         job = ApiTask.objects.get(task_id=task_id).restoration
         assert job.provider == Restoration.Provider.PICWISH
@@ -591,3 +597,25 @@ def test_with_picwish_as_provider_a_task_goes_through_the_dispatcher(client, key
         }  # fmt: skip
         assert data["image"].startswith("http://testserver/api/results/")
         assert fake.api_key not in str(data)
+
+
+def test_a_task_s_picture_goes_with_its_owner(client, key, alice,
+                                              django_capture_on_commit_callbacks):  # fmt: skip
+    task_id = body(create(client, key, image_file=upload(images.jpeg())))["data"]["task_id"]
+    source = ApiTask.objects.get(task_id=task_id).source
+    assert default_storage.exists(source)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.delete()
+    assert not ApiTask.objects.exists()
+    assert not default_storage.exists(source)
+
+
+def test_an_image_url_no_worker_fetched_fails_in_the_end(client, key, settings):
+    answer = body(create(client, key, image_url="https://example.org/scan.jpg"))
+    assert answer["data"]["state"] == 2
+    tasks.watchdog()
+    assert body(poll(client, key, answer["data"]["task_id"]))["data"]["state"] == 2
+    ApiTask.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    assert tasks.watchdog()["failed"] == 1
+    data = body(poll(client, key, answer["data"]["task_id"]))["data"]
+    assert data["state"] == -3 and "not downloaded in time" in data["state_detail"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from restorer.api.models import ApiTask
-from restorer.models import Restoration
+from restorer.api.states import DOWNLOAD_FAILED
 from restorer.storage import delete_stored
 
 log = logging.getLogger(__name__)
@@ -28,9 +30,10 @@ def purge_expired(now=None, *, limit: int = 500) -> int:
             )
             if not claimed:
                 continue
+            ApiTask.objects.filter(pk=task.pk).update(source="")
             names = [task.source] if task.source else []
             if job is not None and not task.kept_in_album:
-                names += _files_only_this_job_uses(job)
+                # Its own signal deletes its files, keeping a result another row reuses.
                 job.delete()
         transaction.on_commit(lambda names=names: delete_stored(names))
         purged += 1
@@ -39,8 +42,18 @@ def purge_expired(now=None, *, limit: int = 500) -> int:
     return purged
 
 
-def _files_only_this_job_uses(job: Restoration) -> list[str]:
-    """A later restoration of the same picture may reuse this result: then it keeps it."""
-    if Restoration.objects.filter(reused_from=job).exists():
-        return [name for name in (job.input.name, job.staged_result) if name]
-    return job.stored_files()
+def fail_lost_fetches(now=None) -> int:
+    """image_url tasks no worker fetched in time (a worker died, the queue lost it)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.API_IMAGE_URL_TIMEOUT + 2 * settings.Q_RETRY)
+    lost = ApiTask.objects.filter(
+        created_at__lt=cutoff,
+        restoration__isnull=True,
+        failure_state__isnull=True,
+        purged_at__isnull=True,
+    ).exclude(image_url="")
+    failed = 0
+    for task in lost:
+        task.fail_early(DOWNLOAD_FAILED, "The image_url was not downloaded in time; try again.")
+        failed += 1
+    return failed

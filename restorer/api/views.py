@@ -177,6 +177,9 @@ def create(request: HttpRequest, key: ApiKey) -> JsonResponse:
         except QuotaExceeded as exc:
             task.delete()
             return answer(402, exc.message)
+        except BaseException:
+            task.delete()  # nothing half-made is left for the client to poll
+            raise
     else:
         transaction.on_commit(lambda: enqueue("restorer.api.intake.fetch_image", task.pk))
     if sync:
