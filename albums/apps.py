@@ -6,4 +6,7 @@ class AlbumsConfig(AppConfig):
     verbose_name = "Albums"
 
     def ready(self) -> None:
-        from albums import signals  # noqa: F401
+        from albums import api_keeper, signals  # noqa: F401
+        from restorer.api import keeping
+
+        keeping.provide(api_keeper)

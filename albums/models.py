@@ -102,8 +102,9 @@ class Album(models.Model):
         """Set by AlbumQuerySet.with_summary()."""
         return getattr(self, "chosen_cover_code", None) or getattr(self, "first_cover_code", None)
 
-    def add_photo(self, upload: UploadedFile) -> Photo:
-        """Check an uploaded file and keep it as a photo of this album.
+    def add_photo(self, upload: UploadedFile, options: RestoreOptions | None = None) -> Photo:
+        """Check an uploaded file and keep it as a photo of this album, restored with
+        `options` (the album's unless given).
 
         Raises imaging.ImageRejected or DuplicatePhoto; either way nothing is left
         behind in storage or the database.
@@ -169,7 +170,7 @@ class Album(models.Model):
         if thumbnail is None:
             transaction.on_commit(lambda: _queue_renditions(photo.pk))
         try:
-            photo.restore()
+            photo.restore(options)
         except QuotaExceeded as exc:
             photo.restore_refusal = exc.message
         return photo

@@ -178,11 +178,16 @@ class _Target:
         return host if self.port == default_port else f"{host}:{self.port}"
 
 
-def check_url(url: str, allowed_hosts: Iterable[str] = frozenset()) -> _Target:
+def check_url(
+    url: str,
+    allowed_hosts: Iterable[str] = frozenset(),
+    allowed_schemes: Iterable[str] = ("https",),
+) -> _Target:
     """Check ``url`` and resolve its host; raise ``UnsafeURL`` if we may not fetch it.
 
-    Public ``https`` URLs pass when every address of the host is public. A host named in
-    ``allowed_hosts`` ("host:port") passes over ``http`` too and whatever its addresses are.
+    Public URLs of ``allowed_schemes`` (``https`` unless told) pass when every address of
+    the host is public. A host named in ``allowed_hosts`` ("host:port") passes over
+    ``http`` too and whatever its addresses are.
     """
     try:
         parts = urlsplit(url)
@@ -199,7 +204,7 @@ def check_url(url: str, allowed_hosts: Iterable[str] = frozenset()) -> _Target:
         port = 443 if scheme == "https" else 80
     allowed = _normalise_allowed(allowed_hosts)
     is_allowed = f"{host}:{port}" in allowed or f"[{host}]:{port}" in allowed
-    if scheme != "https" and not is_allowed:
+    if scheme not in allowed_schemes and not is_allowed:
         raise UnsafeURL(f"Refusing {_redact(url)}: only https is allowed for this host.")
     try:
         addresses = _resolve(host, port)
@@ -303,7 +308,9 @@ def _read_limited(
     chunks: list[bytes] = []
     received = 0
     try:
-        for chunk in response.stream(_CHUNK_SIZE, decode_content=False):
+        # read1 returns what has arrived (up to a chunk) rather than waiting for a whole
+        # chunk, so a body dripping in a byte at a time still meets the deadline.
+        while chunk := response.read1(_CHUNK_SIZE, decode_content=False):
             received += len(chunk)
             if received > max_bytes:
                 raise TooLarge(
@@ -337,6 +344,7 @@ def fetch_result(
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
     max_redirects: int = MAX_REDIRECTS,
     user_agent: str = USER_AGENT,
+    allowed_schemes: Iterable[str] = ("https",),
 ) -> bytes:
     """Download ``url`` (a result a provider handed us) and return its body.
 
@@ -350,7 +358,7 @@ def fetch_result(
     urllib3_timeout = _as_urllib3_timeout(timeout)
     current = url
     for _hop in range(max_redirects + 1):
-        target = check_url(current, allowed_hosts)
+        target = check_url(current, allowed_hosts, allowed_schemes)
         response = _open(target, urllib3_timeout, user_agent)
         try:
             status = response.status

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_q",
     "restorer",
     "restorer.accounts",
+    "restorer.api",
     "albums",
 ]
 
@@ -407,4 +408,25 @@ if RESTORER_DISPATCH_SECONDS + 30 > Q_TIMEOUT:
     raise ImproperlyConfigured(
         f"RESTORER_DISPATCH_SECONDS ({RESTORER_DISPATCH_SECONDS}) must be at least 30 s below "
         f"Q_TIMEOUT ({Q_TIMEOUT}), or the worker stops the dispatcher in the middle of a call."
+    )
+
+# The PicWish-compatible API this site serves (restorer/api/).
+# Requests per second per key, polls included (PicWish's own limit is 2).
+API_QPS = envfloat("API_QPS", 2.0, minimum=0.01, maximum=1000)
+# Seconds after which a task's picture and result are deleted (by the watchdog).
+API_RESULT_RETENTION = envint("API_RESULT_RETENTION", 24 * 3600, minimum=60)
+# Seconds a signed result link works, as PicWish's do.
+API_RESULT_URL_SECONDS = envint("API_RESULT_URL_SECONDS", 3600, minimum=10, maximum=7 * 86400)
+# Seconds a sync=1 request waits for its result before answering like sync=0.
+API_SYNC_TIMEOUT = envfloat("API_SYNC_TIMEOUT", 60, minimum=0, maximum=600)
+# Files must be smaller than this (PicWish: less than 20 MB).
+API_MAX_FILE_SIZE = envsize("API_MAX_FILE_SIZE", 20 * 1024 * 1024, minimum=1024)
+# Seconds an image_url download may take in all.
+API_IMAGE_URL_TIMEOUT = envfloat("API_IMAGE_URL_TIMEOUT", 10, minimum=0.5, maximum=60)
+# host:port pairs whose image_url may be fetched over http on private addresses (tests only).
+API_IMAGE_URL_ALLOWED_HOSTS = envlist("API_IMAGE_URL_ALLOWED_HOSTS", [])
+if API_SYNC_TIMEOUT + 10 > WEB_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"API_SYNC_TIMEOUT ({API_SYNC_TIMEOUT:g}) must be at least 10 s below WEB_TIMEOUT "
+        f"({WEB_TIMEOUT}), or gunicorn stops a sync=1 request while it waits."
     )

@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from restorer import clients, imaging
+from restorer.api.retention import fail_lost_fetches, purge_expired
 from restorer.dispatcher import LEASE_NAME, Dispatcher, has_work
 from restorer.logs import job_context
 from restorer.models import Lease, Restoration, delete_stored, enqueue
@@ -241,6 +242,8 @@ def watchdog() -> dict:
 
     if has_work():
         kick_dispatcher()
+    moved["api_purged"] = purge_expired(now)
+    moved["failed"] += fail_lost_fetches(now)
     if any(moved.values()):
         log.warning("watchdog moved restorations on: %s", moved)
     return moved

@@ -11,6 +11,7 @@ admin.site.login_form = AdminLoginForm  # failed logins slow further tries down
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("restorer.accounts.urls")),
+    path("api/", include("restorer.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("albums.urls")),
 ]

@@ -52,6 +52,17 @@ class ProfileForm(forms.Form):
         return self.cleaned_data["email"].strip()
 
 
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label="Name of a new key",
+        max_length=100,
+        help_text="Say where it is used, such as “GIMP on the studio PC”.",
+    )
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip()
+
+
 class ThrottledLoginMixin:
     """Refuses tries that come too fast after failed ones (login_throttle.py)."""
 

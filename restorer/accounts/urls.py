@@ -11,6 +11,9 @@ urlpatterns = [
     path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
     path("email/confirm/<str:token>/", views.email_confirm, name="email_confirm"),
     path("profile/", views.profile, name="profile"),
+    path("profile/keys/new/", views.api_key_create, name="api_key_create"),
+    path("profile/keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("profile/keys/<int:pk>/album/", views.api_key_album, name="api_key_album"),
     path("login/", views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

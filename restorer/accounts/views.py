@@ -6,12 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from restorer.accounts import emails
-from restorer.accounts.forms import ProfileForm, SignupForm, email_taken
+from restorer.accounts.forms import ApiKeyForm, ProfileForm, SignupForm, email_taken
 from restorer.accounts.models import SIGNUP_DAYS, PendingSignup
+from restorer.api import keeping
+from restorer.api.models import ApiKey
 
 EMAIL_CHANGE_SALT = "accounts.email-change"
 
@@ -107,7 +110,39 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your profile was saved.")
         return redirect(reverse("profile"))
-    return render(request, "registration/profile.html", {"form": form})
+    return render(
+        request,
+        "registration/profile.html",
+        {
+            "form": form,
+            "key_form": ApiKeyForm(),
+            "api_keys": ApiKey.objects.filter(owner=user).with_usage(),
+            "album_choices": keeping.album_choices(user),
+            # Shown once, on the page after it was made: only a hash of the key is kept.
+            "new_api_key": request.session.pop("new_api_key", None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def api_key_create(request: HttpRequest) -> HttpResponse:
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the key a name (at most 100 characters).")
+        return redirect(reverse("profile") + "#api-keys")
+    _, secret = ApiKey.issue(request.user, form.cleaned_data["name"])
+    request.session["new_api_key"] = secret
+    return redirect(reverse("profile") + "#api-keys")
+
+
+@login_required
+@require_POST
+def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    key = get_object_or_404(ApiKey, pk=pk, owner=request.user)
+    if key.revoke():
+        messages.success(request, f"The key “{key.name}” was revoked; it works no more.")
+    return redirect(reverse("profile") + "#api-keys")
 
 
 @login_required
@@ -133,3 +168,22 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.success(request, f"Your account now uses {user.email}.")
     return redirect("profile")
+
+
+@login_required
+@require_POST
+def api_key_album(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep this key's results in one of the person's albums, or in none."""
+    key = get_object_or_404(ApiKey, pk=pk, owner=request.user, revoked_at__isnull=True)
+    code = request.POST.get("album", "")
+    titles = dict(keeping.album_choices(request.user))
+    if code and code not in titles:
+        messages.error(request, "Choose one of your albums.")
+    else:
+        key.album_code = code
+        key.save(update_fields=["album_code"])
+        if code:
+            messages.success(request, f"Results of “{key.name}” are now kept in “{titles[code]}”.")
+        else:
+            messages.success(request, f"Results of “{key.name}” stay out of your albums.")
+    return redirect(reverse("profile") + "#api-keys")
