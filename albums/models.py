@@ -166,6 +166,15 @@ class Album(models.Model):
             photo.restore_refusal = exc.message
         return photo
 
+    def add_scan(self, upload: UploadedFile) -> ScanResult:
+        """A flatbed scan holding several prints: one photo per print, each straightened
+        and cropped by its frame, the scan stored once. With no print found, the whole
+        scan is one photo, with a message saying so.
+
+        Raises imaging.ImageRejected or DuplicatePhoto, leaving nothing behind.
+        """
+        return _split_scan(self, upload)
+
 
 @dataclass
 class ScanResult:

@@ -21,6 +21,7 @@ from restorer.regions import Frame
 WORK_SIDE = 2000  # prints are looked for on a copy at most this many pixels across
 MIN_PRINT = 0.06  # a print is at least this fraction of the scan's shorter side across
 MIN_CONTRAST = 18  # levels between the background and a print's edge, at least
+MAX_LID_NOISE = 8.0  # a lid is plain: its rim varies this few levels (median) at most
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ class Print:
         return Frame.of_print(self.cx, self.cy, self.width, self.height, self.angle)
 
 
-def _background(small: np.ndarray) -> tuple[np.ndarray, float]:
-    """The lid's colour (median of the scan's rim) and how much it varies."""
+def _background(small: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """The lid's colour (median of the scan's rim), how much it varies, and how much of
+    the rim is that colour (a photo scanned to its edges has no lid to see)."""
     h, w = small.shape[:2]
     b = max(2, round(0.01 * min(h, w)))
     rim = np.concatenate(
@@ -45,7 +47,9 @@ def _background(small: np.ndarray) -> tuple[np.ndarray, float]:
     )  # fmt: skip
     colour = np.median(rim, axis=0)
     spread = np.abs(rim.astype(np.float32) - colour).max(axis=1)
-    return colour, float(np.median(spread))
+    noise = float(np.median(spread))
+    plain = float(np.mean(spread <= max(MIN_CONTRAST, 6.0 * noise)))
+    return colour, noise, plain
 
 
 def find_prints(rgb: np.ndarray, work_side: int = WORK_SIDE) -> list[Print]:
@@ -60,7 +64,9 @@ def find_prints(rgb: np.ndarray, work_side: int = WORK_SIDE) -> list[Print]:
         size = (max(8, round(w * scale)), max(8, round(h * scale)))
         small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
     sh, sw = small.shape[:2]
-    colour, spread = _background(small)
+    colour, spread, plain = _background(small)
+    if plain < 0.5 or spread > MAX_LID_NOISE:
+        return []  # no plain background around: the scan is one photo
     diff = np.abs(small.astype(np.int16) - colour.astype(np.int16)).max(axis=2)
     threshold = max(MIN_CONTRAST, 6.0 * spread)
     fg = (diff > threshold).astype(np.uint8)
@@ -84,7 +90,10 @@ def find_prints(rgb: np.ndarray, work_side: int = WORK_SIDE) -> list[Print]:
 
     prints: list[Print] = []
     for i in range(1, n):
-        region = ((markers == i) & (filled > 0)).astype(np.uint8)
+        core = (markers == i).astype(np.uint8)
+        # the watershed's own dividing line (-1) is a pixel of the print's edge too
+        edge = (cv2.dilate(core, np.ones((3, 3), np.uint8)) > 0) & (markers == -1)
+        region = (((core > 0) | edge) & (filled > 0)).astype(np.uint8)
         area = int(region.sum())
         if area < smallest * smallest:
             continue

@@ -89,7 +89,8 @@ def layout(size: tuple[int, int], angles: list[float], *, gap: float = 0.04, see
     n = len(angles)
     cols = 2 if n > 1 else 1
     rows = math.ceil(n / cols)
-    cell_w, cell_h = w / cols, h / rows
+    margin = 0.02 * w  # prints lie a little way in from the scanner's edges
+    cell_w, cell_h = (w - 2 * margin) / cols, (h - 2 * margin) / rows
     placed = []
     for i, angle in enumerate(angles):
         r, c = divmod(i, cols)
@@ -101,5 +102,6 @@ def layout(size: tuple[int, int], angles: list[float], *, gap: float = 0.04, see
                 room_h / (math.sin(a) + aspect * math.cos(a)))  # fmt: skip
         k *= fill
         pw, ph = int(k), int(k * aspect)
-        placed.append(Placed((c + 0.5) * cell_w, (r + 0.5) * cell_h, pw, ph, angle))
+        centre = (margin + (c + 0.5) * cell_w, margin + (r + 0.5) * cell_h)
+        placed.append(Placed(*centre, pw, ph, angle))
     return placed

@@ -64,6 +64,15 @@ def test_the_crop_shows_the_print_upright():
     assert lid.mean() < 0.01
 
 
+def test_a_print_on_a_plain_lid_is_cropped_to_the_pixel():
+    scan = np.full((600, 800, 3), 120, np.uint8)
+    scan[100:300, 200:500] = (200, 60, 60)
+    [found] = find_prints(scan)
+    assert (found.cx, found.cy, found.width, found.height, found.angle) == (
+        350.0, 200.0, 300.0, 200.0, 0.0
+    )  # fmt: skip
+
+
 def test_an_empty_scan_has_no_print():
     assert find_prints(make_scan((800, 1000), [], seed=5)) == []
 
