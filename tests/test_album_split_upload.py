@@ -52,10 +52,9 @@ def test_a_scan_becomes_one_photo_per_print(alice_client, album):
         assert hashlib.sha256(handle.read()).hexdigest() == hashlib.sha256(data).hexdigest()
     assert all(p.frame for p in photos)
     sizes = sorted((p.width, p.height) for p in photos)
-    assert sizes == sorted((pl.width, pl.height) for pl in placed) or all(
-        abs(a[0] - b[0]) <= 3 and abs(a[1] - b[1]) <= 3
-        for a, b in zip(sizes, sorted((pl.width, pl.height) for pl in placed))
-    )
+    expected = sorted((pl.width, pl.height) for pl in placed)
+    for (w, h), (ew, eh) in zip(sizes, expected, strict=True):
+        assert abs(w - ew) <= 0.01 * ew and abs(h - eh) <= 0.01 * eh
     assert sum(p.size for p in photos) == len(data)
     # each is restored as the print, upright and cropped
     restoration = photos[1].versions.get().restoration
