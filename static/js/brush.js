@@ -219,7 +219,9 @@
     const overlay = el("input", { type: "checkbox", id: "brush-overlay", checked: "" });
     overlayLabel.append(overlay, document.createTextNode(" Show the marks"));
     const clear = el("button", { type: "button", class: "button ghost small", id: "brush-clear" }, "Clear");
-    bar.append(paint, erase, sizeLabel, zoomLabel, overlayLabel, clear);
+    const go = el("button", { type: "button", class: "button small", id: "brush-repair" }, "Repair");
+    bar.append(paint, erase, sizeLabel, zoomLabel, overlayLabel, clear, go);
+    go.addEventListener("click", (event) => repair(event));
 
     const viewport = el("div", { class: "brush-viewport" });
     const layers = el("div", { class: "brush-layers" });

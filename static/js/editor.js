@@ -91,7 +91,7 @@
   function draw() {
     const { canvas, box } = editor;
     const size = turnedSize();
-    const room = stage.clientWidth || 600;
+    const room = editor.wrap.clientWidth || stage.clientWidth || 600;
     const maxH = Math.max(240, window.innerHeight * 0.62);
     const scale = Math.min(room / size.w, maxH / size.h);
     const cw = Math.max(1, Math.round(size.w * scale)), ch = Math.max(1, Math.round(size.h * scale));
@@ -121,6 +121,13 @@
     for (let y = step; y < ch; y += step) { ctx.moveTo(0, Math.round(y) + 0.5); ctx.lineTo(cw, Math.round(y) + 0.5); }
     ctx.stroke();
     const c = state.crop;
+    // what the crop leaves out, dimmed
+    ctx.fillStyle = "rgba(20, 18, 16, 0.6)";
+    const [x0, y0, x1, y1] = [c.x * cw, c.y * ch, (c.x + c.w) * cw, (c.y + c.h) * ch];
+    ctx.fillRect(0, 0, cw, y0);
+    ctx.fillRect(0, y1, cw, ch - y1);
+    ctx.fillRect(0, y0, x0, y1 - y0);
+    ctx.fillRect(x1, y0, cw - x1, y1 - y0);
     box.style.left = c.x * cw + "px";
     box.style.top = c.y * ch + "px";
     box.style.width = c.w * cw + "px";
