@@ -3,7 +3,6 @@
 import base64
 
 import cv2
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -11,7 +10,7 @@ from PIL import Image
 from albums.models import Album, Photo
 from restorer import tasks
 from restorer.models import Restoration
-from tests.browser.helpers import PHONE, login, screenshot
+from tests.browser.helpers import DESKTOP, PHONE, login, screenshot
 from tests.browser.test_gallery_flow import DROP_FILES
 from tests.images import encode
 from tests.scans import layout, make_scan, print_picture
@@ -90,6 +89,8 @@ def test_straighten_and_crop_a_photo(page, album, password):
     crop = [float(v) for v in page.input_value("#id_crop").split(",")]
     assert crop[0] == 0 and crop[2] < 0.9 and crop[3] < 0.95
     screenshot(page, "editor-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "editor-phone")
     page.click("#edit-save")
     page.wait_for_selector("text=Edited.")
     photo.refresh_from_db()
@@ -136,3 +137,7 @@ def test_paint_a_stroke_repair_it_and_see_the_new_version(page, album, password)
     repair.refresh_from_db()
     assert repair.state == Restoration.State.DONE
     screenshot(page, "repaired-phone")
+    page.set_viewport_size(DESKTOP)
+    page.click("#repair-tool summary")
+    page.wait_for_selector("#brush-mask")
+    screenshot(page, "repair-brush-desktop")
