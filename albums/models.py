@@ -191,10 +191,11 @@ def _split_scan(album: Album, upload: UploadedFile) -> ScanResult:
     info = imaging.inspect(upload, max_pixels=settings.MAX_IMAGE_PIXELS)
     upload.seek(0)
     picture = imaging.load(upload, max_pixels=settings.MAX_IMAGE_PIXELS)
-    rgb = np.asarray(picture.convert("RGB"))
+    rgb = np.asarray(picture if picture.mode == "RGB" else picture.convert("RGB"))
+    del picture  # one full-size copy at a time
     prints = find_prints(rgb)
     if not prints:
-        del rgb, picture
+        del rgb
         upload.seek(0)
         photo = album.add_photo(upload)
         return ScanResult(
@@ -228,7 +229,7 @@ def _split_scan(album: Album, upload: UploadedFile) -> ScanResult:
             photo.original.name = original
             photo.set_renditions(thumbnail, display, saved)
             photos.append(photo)
-        del rgb, picture
+        del rgb
         with transaction.atomic():
             last = album.photos.aggregate(last=models.Max("position"))["last"]
             for i, photo in enumerate(photos):

@@ -124,11 +124,10 @@ def test_bad_edits_are_explained_and_change_nothing(alice_client, photo, fields,
     assert photo.versions.count() == 1
 
 
-def test_only_the_owner_can_edit(bob_client, charlie_client, photo):
+def test_only_the_owner_can_edit(bob, bob_client, charlie_client, photo):
     from albums.models import AlbumMember
 
-    AlbumMember.objects.create(album=photo.album, user=photo.album.owner.__class__.objects.get(
-        username="bob"))  # fmt: skip
+    AlbumMember.objects.create(album=photo.album, user=bob)
     for client in (bob_client, charlie_client):
         assert edit(client, photo, rotate="90").status_code == 404
     photo.refresh_from_db()
