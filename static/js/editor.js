@@ -91,7 +91,9 @@
   function draw() {
     const { canvas, box } = editor;
     const size = turnedSize();
-    const room = editor.wrap.clientWidth || stage.clientWidth || 600;
+    // the room the page gives, not the room the last drawing took
+    canvas.style.width = editor.frame.style.width = "0px";
+    const room = editor.wrap.clientWidth || 600;
     const maxH = Math.max(240, window.innerHeight * 0.62);
     const scale = Math.min(room / size.w, maxH / size.h);
     const cw = Math.max(1, Math.round(size.w * scale)), ch = Math.max(1, Math.round(size.h * scale));

@@ -117,6 +117,7 @@ def test_paint_a_stroke_repair_it_and_see_the_new_version(page, album, password)
     )
     screenshot(page, "repair-brush-phone")
     page.click("#brush-clear")  # only what is painted here, to check exactly that
+    page.locator("#brush-mask").scroll_into_view_if_needed()
     mask = page.locator("#brush-mask").bounding_box()
     x0, y = mask["x"] + mask["width"] * 0.2, mask["y"] + mask["height"] * 0.5
     page.mouse.move(x0, y)
@@ -141,3 +142,56 @@ def test_paint_a_stroke_repair_it_and_see_the_new_version(page, album, password)
     page.click("#repair-tool summary")
     page.wait_for_selector("#brush-mask")
     screenshot(page, "repair-brush-desktop")
+
+
+def touch_drag(page, start: tuple[float, float], end: tuple[float, float], steps: int = 6):
+    """A finger's drag, as Chromium's touch input (pointer events of type touch)."""
+    session = page.context.new_cdp_session(page)
+    point = {"x": start[0], "y": start[1]}
+    session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [point]})
+    for i in range(1, steps + 1):
+        x = start[0] + (end[0] - start[0]) * i / steps
+        y = start[1] + (end[1] - start[1]) * i / steps
+        point = {"x": x, "y": y}
+        session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_a_finger_crops_and_paints(browser, live_server, album, password):
+    photo = a_photo(album)
+    restore_all(photo)
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, has_touch=True,
+                                  is_mobile=True, bypass_csp=True)  # fmt: skip
+    page = context.new_page()
+    try:
+        login(page, "alice", password)
+        page.goto(photo.get_absolute_url())
+        page.click("#edit-tool summary")
+        page.wait_for_function("document.querySelector('.editor-canvas').width > 0")
+        page.locator("#crop-box").scroll_into_view_if_needed()
+        handle = page.locator(".crop-handle.nw").bounding_box()
+        corner = (handle["x"] + 8, handle["y"] + 8)
+        touch_drag(page, corner, (corner[0] + 60, corner[1] + 40))
+        x, y, w, h = (float(v) for v in page.input_value("#id_crop").split(","))
+        assert x > 0.1 and y > 0.1 and w < 0.9 and h < 0.9
+
+        page.click("#repair-tool summary")
+        page.wait_for_selector("#brush-mask")
+        page.click("#brush-clear")
+        page.locator("#brush-mask").scroll_into_view_if_needed()
+        mask = page.locator("#brush-mask").bounding_box()
+        left = (mask["x"] + mask["width"] * 0.3, mask["y"] + mask["height"] * 0.4)
+        touch_drag(page, left, (left[0] + mask["width"] * 0.3, left[1]))
+        painted = page.evaluate(
+            """() => {
+              const c = document.getElementById('brush-mask');
+              const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+              let n = 0;
+              for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n += 1;
+              return n;
+            }"""
+        )
+        assert painted > 1000
+        screenshot(page, "repair-brush-touch-phone")
+    finally:
+        context.close()
