@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from django import forms
 
 from restorer import clients
 from restorer.providers.base import RestoreOptions
+from restorer.regions import MAX_STRAIGHTEN, FrameError, parse_crop
 
 DAMAGE_CHOICES = [
     (0, "Light: dust, specks, grain, faded tone"),
@@ -192,3 +194,49 @@ class Invitee:
     email: str
     label: str
     by_email: bool
+
+
+class EditForm(forms.Form):
+    """Turn, straighten and crop a photo: what the editor on the photo page posts."""
+
+    rotate = forms.TypedChoiceField(
+        label="Rotate (clockwise)",
+        choices=[(0, "0°"), (90, "90°"), (180, "180°"), (270, "270°")],
+        coerce=int,
+        initial=0,
+        required=False,
+        empty_value=0,
+        error_messages={"invalid_choice": "Rotate by 0, 90, 180 or 270 degrees."},
+    )
+    straighten = forms.CharField(
+        label="Straighten (degrees, clockwise)", required=False, initial="0", max_length=20
+    )
+    crop = forms.CharField(
+        label="Crop (x,y,w,h as fractions)",
+        required=False,
+        max_length=120,
+        help_text="Of the turned and straightened picture, e.g. 0.1,0.1,0.8,0.8. Empty: all of it.",
+    )
+
+    def clean_straighten(self) -> float:
+        text = (self.cleaned_data.get("straighten") or "0").strip().replace("−", "-")
+        try:
+            value = float(text)
+        except ValueError:
+            raise forms.ValidationError(
+                "Give the straightening angle in degrees, e.g. -1.5."
+            ) from None
+        if not math.isfinite(value) or abs(value) > MAX_STRAIGHTEN:
+            raise forms.ValidationError(
+                f"Straighten by at most {MAX_STRAIGHTEN:g} degrees either way (not {text})."
+            )
+        return value
+
+    def clean_crop(self) -> tuple[float, float, float, float] | None:
+        text = (self.cleaned_data.get("crop") or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_crop(text)
+        except FrameError as exc:
+            raise forms.ValidationError(str(exc)) from None

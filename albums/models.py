@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -16,11 +18,13 @@ from django.db.models import Case, Count, F, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from restorer import imaging
 from restorer.ids import new_code
 from restorer.models import ProviderHold, QuotaExceeded, Restoration
 from restorer.providers.base import MODEL_TYPES, RESTORATION_TYPES, RestoreOptions
+from restorer.regions import Frame
 from restorer.storage import delete_stored, random_name
 
 if TYPE_CHECKING:
@@ -109,19 +113,7 @@ class Album(models.Model):
         Raises imaging.ImageRejected or DuplicatePhoto; either way nothing is left
         behind in storage or the database.
         """
-        if upload.size > settings.MAX_UPLOAD_SIZE:
-            raise imaging.ImageRejected(
-                f"is {human_size(upload.size)}; the limit is "
-                f"{human_size(settings.MAX_UPLOAD_SIZE)} a file."
-            )
-        if upload.size == 0:
-            raise imaging.ImageRejected("is empty.")
-        quota = settings.STORAGE_QUOTA_PER_PERSON
-        if quota and Photo.objects.stored_by(self.owner) + upload.size > quota:
-            raise imaging.ImageRejected(
-                f"would take your photos past your {human_size(quota)} of storage. Delete "
-                "photos you no longer need, or ask the site's staff for more."
-            )
+        _check_upload(self, upload)
         sha256 = _sha256(upload)
         existing = self.photos.filter(sha256=sha256).first()
         if existing is not None:
@@ -174,6 +166,113 @@ class Album(models.Model):
         except QuotaExceeded as exc:
             photo.restore_refusal = exc.message
         return photo
+
+    def add_scan(self, upload: UploadedFile) -> ScanResult:
+        """A flatbed scan holding several prints: one photo per print, each straightened
+        and cropped by its frame, the scan stored once. With no print found, the whole
+        scan is one photo, with a message saying so.
+
+        Raises imaging.ImageRejected or DuplicatePhoto, leaving nothing behind.
+        """
+        return _split_scan(self, upload)
+
+
+@dataclass
+class ScanResult:
+    photos: list[Photo]
+    message: str = ""  # for the person, when the scan was not split as asked
+
+
+def _split_scan(album: Album, upload: UploadedFile) -> ScanResult:
+    """Album.add_scan's work: one photo per print, all sharing the stored scan."""
+    from restorer.scans import find_prints
+
+    _check_upload(album, upload)
+    sha256 = _sha256(upload)
+    info = imaging.inspect(upload, max_pixels=settings.MAX_IMAGE_PIXELS)
+    upload.seek(0)
+    picture = imaging.load(upload, max_pixels=settings.MAX_IMAGE_PIXELS)
+    rgb = np.asarray(picture if picture.mode == "RGB" else picture.convert("RGB"))
+    del picture  # one full-size copy at a time
+    prints = find_prints(rgb)
+    if not prints:
+        del rgb
+        upload.seek(0)
+        photo = album.add_photo(upload)
+        return ScanResult(
+            [photo],
+            f"No separate prints were found on {photo.original_name}: the whole scan was "
+            "kept as one photo. Crop it on its page if needed.",
+        )
+    name = _display_name(upload.name, info.extension)
+    stem, dot, extension = name.rpartition(".")
+    stem = stem if dot else name
+    photos: list[Photo] = []
+    saved: list[str] = []
+    try:
+        upload.seek(0)
+        original = default_storage.save(random_name("originals", info.extension), upload)
+        saved.append(original)
+        share, rest = divmod(upload.size, len(prints))
+        for i, found in enumerate(prints):
+            frame = found.frame()
+            thumbnail, display = imaging.renditions(Image.fromarray(frame.render(rgb)))
+            photo = Photo(
+                album=album,
+                original_name=f"{stem} ({i + 1} of {len(prints)}){dot}{extension}"[:255],
+                mime_type=info.mime_type,
+                sha256=_frame_key(sha256, frame.to_json()),
+                size=share + (rest if i == 0 else 0),
+                width=frame.width,
+                height=frame.height,
+                frame=frame.to_json(),
+            )
+            photo.original.name = original
+            photo.set_renditions(thumbnail, display, saved)
+            photos.append(photo)
+        del rgb
+        with transaction.atomic():
+            last = album.photos.aggregate(last=models.Max("position"))["last"]
+            for i, photo in enumerate(photos):
+                photo.position = (0 if last is None else last + 1) + i
+                photo.save()
+            Album.objects.filter(pk=album.pk).update(updated_at=timezone.now())
+    except IntegrityError:
+        delete_stored(saved)
+        existing = album.photos.filter(sha256__in=[p.sha256 for p in photos]).first()
+        if existing is None:
+            raise
+        raise DuplicatePhoto(existing) from None
+    except BaseException:
+        delete_stored(saved)
+        raise
+    for photo in photos:
+        try:
+            photo.restore()
+        except QuotaExceeded as exc:
+            photo.restore_refusal = exc.message
+    return ScanResult(photos)
+
+
+def _check_upload(album: Album, upload: UploadedFile) -> None:
+    if upload.size > settings.MAX_UPLOAD_SIZE:
+        raise imaging.ImageRejected(
+            f"is {human_size(upload.size)}; the limit is "
+            f"{human_size(settings.MAX_UPLOAD_SIZE)} a file."
+        )
+    if upload.size == 0:
+        raise imaging.ImageRejected("is empty.")
+    quota = settings.STORAGE_QUOTA_PER_PERSON
+    if quota and Photo.objects.stored_by(album.owner) + upload.size > quota:
+        raise imaging.ImageRejected(
+            f"would take your photos past your {human_size(quota)} of storage. Delete "
+            "photos you no longer need, or ask the site's staff for more."
+        )
+
+
+def _frame_key(sha256: str, frame: dict) -> str:
+    text = json.dumps(frame, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{sha256}:{text}".encode()).hexdigest()
 
 
 def _queue_renditions(photo_pk: int) -> None:
@@ -347,6 +446,10 @@ class Photo(models.Model):
     # The original as members and link visitors get it (upright JPEG, no metadata),
     # made the first time one of them needs it (albums/shared_copies.py).
     shared_copy = models.FileField(max_length=255, blank=True)
+    # The part of the original this photo shows, turned how (restorer.regions.Frame as
+    # JSON): a print of a multi-photo scan, or an edit. Null: the whole original.
+    # width and height are then the frame's. The original itself never changes.
+    frame = models.JSONField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
     # The version the person picked to show; otherwise the newest finished one.
@@ -423,8 +526,86 @@ class Photo(models.Model):
         self.error = ""
 
     def stored_files(self) -> list[str]:
-        files = (self.original, self.thumbnail, self.display, self.shared_copy)
+        files = [self.thumbnail, self.display, self.shared_copy]
+        # the prints of one scan share it: it goes with the last of them
+        if not Photo.objects.filter(original=self.original.name).exclude(pk=self.pk).exists():
+            files.append(self.original)
         return [f.name for f in files if f.name]
+
+    def picture_frame(self) -> Frame:
+        return Frame.from_json(self.frame, self.width, self.height)
+
+    @property
+    def source_key(self) -> str:
+        """What names the picture this photo shows: the file, and the frame if any."""
+        if not self.frame:
+            return self.sha256
+        return _frame_key(self.sha256, self.frame)
+
+    def edit(self, *, rotate: int, straighten: float, crop) -> Version:
+        """Turn, straighten and crop this photo (as restorer.regions.Frame.edited) and
+        restore the result with the latest options: a new version.
+
+        The original file is untouched: the photo's frame changes, and its renditions
+        with it. Raises regions.FrameError (nothing changed) or QuotaExceeded.
+        """
+        frame = self.picture_frame().edited(rotate, straighten, crop)
+        options = (
+            self.latest_version.restoration.options
+            if self.latest_version_id
+            else self.album.default_options
+        )
+        with default_storage.open(self.original.name, "rb") as handle:
+            picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
+        thumbnail, display = imaging.renditions(frame.render_image(picture))
+        del picture
+        old = [f.name for f in (self.thumbnail, self.display, self.shared_copy) if f.name]
+        saved: list[str] = []
+        try:
+            self.set_renditions(thumbnail, display, saved)
+            self.frame = frame.to_json()
+            self.width, self.height = frame.width, frame.height
+            self.shared_copy.name = ""
+            with transaction.atomic():
+                self.save(
+                    update_fields=[
+                        "frame", "width", "height", "thumbnail", "thumbnail_width",
+                        "thumbnail_height", "display", "display_width", "display_height",
+                        "preparation", "error", "shared_copy",
+                    ]
+                )  # fmt: skip
+                version = self.restore(options)
+        except BaseException:
+            delete_stored(saved)
+            raise
+        transaction.on_commit(lambda: delete_stored(old))
+        return version
+
+    def repair(self, version: Version, mask: bytes) -> Version:
+        """Fill the painted mask (PNG bytes, white = repair) of a finished version with the
+        embedded engine: a new version, never sent to PicWish nor charged."""
+        source = version.restoration
+        name = default_storage.save(random_name("restorations/masks", "png"), ContentFile(mask))
+        key = hashlib.sha256(
+            f"{source.result.name}:{hashlib.sha256(mask).hexdigest()}".encode()
+        ).hexdigest()
+        try:
+            with transaction.atomic():
+                restoration = Restoration.start(
+                    owner=self.album.owner,
+                    source_name=source.result.name,
+                    source_sha256=key,
+                    source_width=source.result_width,
+                    source_height=source.result_height,
+                    options=source.options,
+                    repair_mask=name,
+                )
+                repaired = Version.objects.create(photo=self, restoration=restoration)
+                self.show_progress_of(repaired)
+        except BaseException:
+            delete_stored([name])
+            raise
+        return repaired
 
     def restore(self, options: RestoreOptions | None = None) -> Version:
         """Restore this photo (with the album's options unless given); a new version.
@@ -435,6 +616,7 @@ class Photo(models.Model):
         options = options or self.album.default_options
         running = (
             self.versions.filter(restoration__state__in=Restoration.ACTIVE_STATES)
+            .filter(restoration__source_sha256=self.source_key, restoration__repair_mask="")
             .filter(**{f"restoration__{key}": value for key, value in options.fields().items()})
             .first()
         )
@@ -444,10 +626,11 @@ class Photo(models.Model):
             restoration = Restoration.start(
                 owner=self.album.owner,
                 source_name=self.original.name,
-                source_sha256=self.sha256,
+                source_sha256=self.source_key,
                 source_width=self.width,
                 source_height=self.height,
                 options=options,
+                source_frame=self.frame,
             )
             version = Version.objects.create(photo=self, restoration=restoration)
             self.show_progress_of(version)

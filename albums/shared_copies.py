@@ -39,6 +39,8 @@ def shared_copy(photo: Photo) -> str:
     try:
         with default_storage.open(photo.original.name, "rb") as handle:
             picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
+        if photo.frame:  # others get the print or the edit, not the whole scan
+            picture = photo.picture_frame().render_image(picture)
         content = imaging.upright_jpeg(picture).content
         del picture
         name = default_storage.save(random_name("shared", "jpg"), ContentFile(content))

@@ -19,13 +19,19 @@ def make_renditions(photo_pk: int) -> None:
         return  # deleted meanwhile, or already done by an earlier delivery
     try:
         with default_storage.open(photo.original.name, "rb") as handle:
-            picture = imaging.load(
-                handle, max_pixels=settings.MAX_IMAGE_PIXELS, draft_side=imaging.DISPLAY_SIDE
-            )
+            if photo.frame:  # a print of a scan, or an edit: made from the full picture
+                picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
+                picture = photo.picture_frame().render_image(picture)
+            else:
+                picture = imaging.load(
+                    handle, max_pixels=settings.MAX_IMAGE_PIXELS, draft_side=imaging.DISPLAY_SIDE
+                )
             thumbnail, display = imaging.renditions(picture)
             # Only a JPEG is decoded scaled down; any other picture is here upright at
             # full size, with an orientation the upload's header may not have shown.
             upright = picture.size if photo.mime_type != "image/jpeg" else None
+            if photo.frame:
+                upright = None
     except imaging.ImageRejected as exc:
         log.warning("photo %s unreadable: %s", photo.code, exc.reason)
         Photo.objects.filter(pk=photo.pk, preparation=Photo.Preparation.PENDING).update(

@@ -58,6 +58,15 @@ urlpatterns = [
         views.photo_file,
         name="photo_file",
     ),
+    path("albums/<str:code>/photos/<str:photo_code>/edit/", views.photo_edit, name="photo_edit"),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/repair/", views.photo_repair, name="photo_repair"
+    ),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/damage.png",
+        views.photo_damage,
+        name="photo_damage",
+    ),
     path(
         "albums/<str:code>/photos/<str:photo_code>/restore/",
         views.photo_restore,

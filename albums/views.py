@@ -1,21 +1,28 @@
 from __future__ import annotations
 
+import io
+
+import numpy as np
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from PIL import Image
 
 from albums import downloads
-from albums.forms import AlbumForm, CaptionForm, RestoreForm
+from albums.forms import AlbumForm, CaptionForm, EditForm, RestoreForm
 from albums.models import Album, DuplicatePhoto, Photo, Version, human_size, photo_status
-from restorer import imaging
+from restorer import imaging, repairs
 from restorer.files import serve_file
 from restorer.models import ProviderHold, QuotaExceeded, Restoration
+from restorer.regions import FrameError
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -123,9 +130,13 @@ def album_delete(request: HttpRequest, code: str) -> HttpResponse:
 def album_upload(request: HttpRequest, code: str) -> HttpResponse:
     album = _get_album_for_owner(request, code)
     uploads = request.FILES.getlist("photos")
+    split = request.POST.get("split") in ("1", "on", "true")
     results = []
     for upload in uploads:
         name = upload.name or "file"
+        if split:
+            results.extend(_split_upload(album, upload, name))
+            continue
         try:
             photo = album.add_photo(upload)
         except imaging.ImageRejected as exc:
@@ -162,6 +173,36 @@ def album_upload(request: HttpRequest, code: str) -> HttpResponse:
     for notice in {result["notice"] for result in results if "notice" in result}:
         messages.warning(request, notice)
     return redirect(album)
+
+
+def _split_upload(album: Album, upload, name: str) -> list[dict]:
+    """One scan of several prints: an entry per photo made, or one for the error."""
+    try:
+        scan = album.add_scan(upload)
+    except imaging.ImageRejected as exc:
+        return [{"name": name, "error": f"{name} {exc.reason}"}]
+    except DuplicatePhoto as exc:
+        return [
+            {
+                "name": name,
+                "error": f"The photos of {name} are already in this album.",
+                "duplicate_of": exc.existing.code,
+            }
+        ]
+    entries = []
+    for photo in scan.photos:
+        entry = {
+            "name": photo.original_name,
+            "code": photo.code,
+            "source": name,
+            **_photo_status(album, photo),
+        }
+        if photo.restore_refusal:
+            entry["notice"] = photo.restore_refusal
+        if scan.message:
+            entry["notice"] = scan.message
+        entries.append(entry)
+    return entries
 
 
 class _Links:
@@ -294,6 +335,7 @@ def photo_detail(request: HttpRequest, code: str, photo_code: str) -> HttpRespon
         "number": photo.number,
         "total": Photo.objects.in_album(album).count(),
         "caption_form": CaptionForm(initial={"caption": photo.caption}),
+        "edit_form": EditForm(),
         "is_owner": album.owner_id == request.user.id,
         "is_cover": album.cover_id == photo.pk,
         **_restoration_context(album, photo),
@@ -447,6 +489,119 @@ def version_file(
             restoration.result, imaging.mime_for_extension(extension), download_name=name
         )
     raise Http404("No such file.")
+
+
+def _edit_answer(request: HttpRequest, photo: Photo, *, error: str = "", version=None):
+    if _wants_json(request):
+        if error:
+            return JsonResponse({"error": error}, status=400)
+        return JsonResponse({"version": version.code, "state": version.restoration.state})
+    if error:
+        messages.error(request, error)
+    return redirect(photo)
+
+
+@require_POST
+def photo_edit(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
+    """Turn, straighten and crop: the photo's frame changes, never its original, and
+    the edited picture is restored with the latest options as a new version."""
+    album = _get_album_for_owner(request, code)
+    photo = _get_photo(album, photo_code)
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        error = next(iter(form.errors.values()))[0]
+        return _edit_answer(request, photo, error=error)
+    data = form.cleaned_data
+    try:
+        version = photo.edit(
+            rotate=data["rotate"], straighten=data["straighten"], crop=data["crop"]
+        )
+    except FrameError as exc:
+        return _edit_answer(request, photo, error=str(exc))
+    except QuotaExceeded as exc:
+        return _edit_answer(request, photo, error=exc.message)
+    except (imaging.ImageRejected, FileNotFoundError):
+        return _edit_answer(
+            request, photo, error="The original of this photo can no longer be read."
+        )
+    if not _wants_json(request):
+        messages.success(request, "Edited. The edited photo is being restored as a new version.")
+    return _edit_answer(request, photo, version=version)
+
+
+MASK_MAX_BYTES = 20 * 1024 * 1024
+
+
+@require_POST
+def photo_repair(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
+    """Fill the painted mask of the shown (or a given) finished version: a new version,
+    made by the embedded engine, never sent to PicWish and never charged."""
+    album = _get_album_for_owner(request, code)
+    photo = _get_photo(album, photo_code)
+    if request.POST.get("version"):
+        version = _get_version(photo, request.POST["version"])
+    else:
+        version = photo.shown_version()
+    if version is None or version.restoration.state != Restoration.State.DONE:
+        return _edit_answer(
+            request, photo, error="Only a finished version can be repaired: wait for it."
+        )
+    upload = request.FILES.get("mask")
+    if upload is None or upload.size == 0:
+        return _edit_answer(
+            request, photo, error="No mask was sent. Paint over what to repair, then Repair."
+        )
+    if upload.size > MASK_MAX_BYTES:
+        return _edit_answer(request, photo, error="The mask is too large a file.")
+    try:
+        painted = imaging.load(upload, max_pixels=settings.MAX_IMAGE_PIXELS)
+    except imaging.ImageRejected:
+        return _edit_answer(
+            request, photo, error="The mask is not an image. Send a PNG, white where to repair."
+        )
+    mask = repairs.mask_for(np.asarray(painted.convert("L")), painted.width, painted.height)
+    if not mask.any():
+        return _edit_answer(
+            request, photo, error="The mask is empty: paint over what to repair first."
+        )
+    buffer = io.BytesIO()
+    Image.fromarray(mask).convert("1").save(buffer, "PNG", optimize=True)
+    repaired = photo.repair(version, buffer.getvalue())
+    if not _wants_json(request):
+        messages.success(request, "Repairing what you painted: it shows as a new version.")
+    return _edit_answer(request, photo, version=repaired)
+
+
+@require_GET
+def photo_damage(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
+    """What the engine takes for damage on the shown version (or `?version=`), white on
+    black, at the version's display size (in its proportions)."""
+    album = _get_album_for_owner(request, code)
+    photo = _get_photo(album, photo_code)
+    if request.GET.get("version"):
+        version = _get_version(photo, request.GET["version"])
+    else:
+        version = photo.shown_version()
+    if version is not None and version.restoration.state == Restoration.State.DONE:
+        picture_file, key = version.restoration.result_display, f"v:{version.code}"
+    else:
+        picture_file, key = photo.display, f"p:{photo.code}:{photo.display.name}"
+    if not picture_file:
+        raise Http404("No picture to look at yet.")
+    detector = settings.RESTORER_DAMAGE_DETECTOR
+    cache_key = f"albums:damage:{detector}:{key}"
+    data = cache.get(cache_key)
+    if data is None:
+        with default_storage.open(picture_file.name, "rb") as handle:
+            picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
+        mask = repairs.damage_mask(np.asarray(picture.convert("RGB")), detector)
+        buffer = io.BytesIO()
+        Image.fromarray(mask).convert("1").save(buffer, "PNG", optimize=True)
+        data = buffer.getvalue()
+        cache.set(cache_key, data, 24 * 3600)
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @require_POST

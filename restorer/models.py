@@ -139,6 +139,12 @@ class Restoration(models.Model):
     source_sha256 = models.CharField(max_length=64, db_index=True)
     source_width = models.PositiveIntegerField()
     source_height = models.PositiveIntegerField()
+    # The part of the source to restore, turned how (restorer.regions.Frame as JSON);
+    # null: all of it. source_width and source_height are then the frame's.
+    source_frame = models.JSONField(null=True, blank=True)
+    # A repair by hand: the person's mask (white = repair), painted out of the source by
+    # the embedded engine. Never sent to PicWish and never charged.
+    repair_mask = models.FileField(max_length=255, blank=True)
     # The prepared copy sent to the provider: JPEG, upright, at most 2048 x 2048.
     input = models.FileField(max_length=255, blank=True)
     input_ready = models.BooleanField(default=False)
@@ -213,13 +219,19 @@ class Restoration(models.Model):
         source_height: int,
         options: RestoreOptions,
         provider: str | None = None,
+        source_frame: dict | None = None,
+        repair_mask: str = "",
     ) -> Restoration:
         """A restoration of a stored picture, queued once the transaction commits.
 
         The same picture restored with the same options for the same person
         before is not restored (or paid for) again: its result is reused.
         Raises QuotaExceeded when a paid restoration would pass the monthly quota.
+        `source_sha256` names the picture restored: with a frame or a repair mask, the
+        caller makes it from the file's hash and those. A repair runs on the embedded
+        engine whatever the provider.
         """
+        provider = Restoration.Provider.LOCAL if repair_mask else provider
         provider = provider or settings.RESTORER_PROVIDER
         fields = {
             "owner": owner,
@@ -229,6 +241,8 @@ class Restoration(models.Model):
             "source_height": source_height,
             **options.fields(),
             "provider": provider,
+            "source_frame": source_frame,
+            "repair_mask": repair_mask,
         }
         earlier = (
             cls.objects.filter(
@@ -290,7 +304,13 @@ class Restoration(models.Model):
 
     @property
     def options_label(self) -> str:
+        if self.is_repair:
+            return "Repaired by hand"
         return self.options.describe(self.colorized)
+
+    @property
+    def is_repair(self) -> bool:
+        return bool(self.repair_mask)
 
     @property
     def is_final(self) -> bool:
@@ -303,7 +323,7 @@ class Restoration(models.Model):
         )
 
     def stored_files(self) -> list[str]:
-        names = [self.input.name, self.staged_result]
+        names = [self.input.name, self.staged_result, self.repair_mask.name]
         if self.reused_from_id is None:
             names += [self.result.name, self.result_thumbnail.name, self.result_display.name]
         return [name for name in names if name]
@@ -482,6 +502,10 @@ class Restoration(models.Model):
         """Make the copy sent for restoration, once; raises imaging.ImageRejected."""
         with default_storage.open(self.source.name, "rb") as handle:
             picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
+        if self.source_frame:
+            from restorer.regions import Frame
+
+            picture = Frame.from_json(self.source_frame, *picture.size).render_image(picture)
         # PicWish takes at most 2048 x 2048; the embedded engine restores at full resolution
         if self.provider == self.Provider.LOCAL:
             prepared = imaging.prepare_for_restoration(

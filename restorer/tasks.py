@@ -41,6 +41,9 @@ def prepare(pk: int) -> None:
 
 
 def _prepare(job: Restoration) -> None:
+    if job.repair_mask:
+        _run_repair(job)
+        return
     if not job.input_ready:
         try:
             job.prepare_input()
@@ -107,6 +110,59 @@ def _run_local(job: Restoration) -> None:
             "engine_error",
             "The restoration engine could not restore this photo. Try other options, or "
             "tell the person who runs this site.",
+            from_states=[State.PROCESSING],
+        )
+
+
+def _run_repair(job: Restoration) -> None:
+    """Paint out the person's mask with the embedded engine: a repair by hand.
+
+    Works on the source itself (a finished version's result), at its size; no prepared
+    copy is made and nothing goes to PicWish.
+    """
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from restorer import repairs
+
+    if not job.start_processing():
+        return
+    log.info("restoration %s: repair by hand", job.code)
+    try:
+        with default_storage.open(job.source.name, "rb") as handle:
+            picture = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
+        with default_storage.open(job.repair_mask.name, "rb") as handle:
+            painted = imaging.load(handle, max_pixels=settings.MAX_IMAGE_PIXELS)
+    except (FileNotFoundError, imaging.ImageRejected):
+        job.mark_failed(
+            "source_missing",
+            "The version to repair is no longer stored, or cannot be read.",
+            from_states=[State.PROCESSING],
+        )
+        return
+    try:
+        rgb = np.asarray(picture.convert("RGB"))
+        mask = repairs.mask_for(np.asarray(painted.convert("L")), rgb.shape[1], rgb.shape[0])
+        repaired = repairs.fill(rgb, mask)
+        buffer = io.BytesIO()
+        if job.source.name.lower().endswith(".png"):
+            Image.fromarray(repaired).save(buffer, "PNG", compress_level=3)
+        else:
+            Image.fromarray(repaired).save(buffer, "JPEG", quality=95)
+        share = 100.0 * np.count_nonzero(mask) / mask.size
+        note = f"Repaired by hand: the painted {share:.2g}% of the picture was filled in."
+        if job.store_result(
+            buffer.getvalue(), from_state=State.PROCESSING, notes=note, colorized=False
+        ):
+            log.info("restoration %s done", job.code)
+    except Exception:
+        log.exception("restoration %s: the repair failed", job.code)
+        job.mark_failed(
+            "engine_error",
+            "The engine could not repair this photo. Try a smaller area, or tell the "
+            "person who runs this site.",
             from_states=[State.PROCESSING],
         )
 

@@ -142,6 +142,7 @@
     const state = row.querySelector(".state");
     const data = new FormData();
     data.append("photos", file, file.name);
+    if (item.split) data.append("split", "1");
     const xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     xhr.setRequestHeader("Accept", "application/json");
@@ -157,8 +158,13 @@
       try { body = JSON.parse(xhr.responseText); } catch (error) { body = null; }
       const entry = body && body.photos && body.photos[0];
       if (xhr.status === 200 && entry && entry.code) {
+        const made = body.photos.filter((photo) => photo.code);
         finishRow(row, true);
-        addTile(entry);
+        if (item.split) {
+          row.querySelector(".state").textContent = made.length === 1 ? "Uploaded: 1 photo" : `Uploaded: ${made.length} photos`;
+        }
+        if (entry.notice) row.append(el("p", { class: "message-text" }, entry.notice));
+        made.forEach(addTile);
         schedulePoll();
       } else if (entry && entry.error) {
         finishRow(row, false, entry.error);
@@ -188,7 +194,10 @@
     while (running < PARALLEL_UPLOADS && queue.length) send(queue.shift());
   }
 
+  const splitBox = document.getElementById("id_split");
+
   function enqueue(files) {
+    const split = Boolean(splitBox && splitBox.checked);
     for (const file of files) {
       const row = addRow(file);
       if (file.size > maxSize) {
@@ -199,7 +208,7 @@
         finishRow(row, false, file.name + " is empty.");
         continue;
       }
-      queue.push({ file, row });
+      queue.push({ file, row, split });
     }
     pump();
   }

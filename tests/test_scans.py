@@ -1,0 +1,82 @@
+"""Finding the prints on generated flatbed scans: how many, how turned, where their edges are."""
+
+import numpy as np
+import pytest
+
+from restorer.scans import find_prints
+from tests.scans import Placed, layout, make_scan
+
+ANGLES = [-30, -4, 0, 7, 44]
+SCAN = (1700, 2340)  # a letter-size scan at 200 dpi
+
+
+def matched(placed: list[Placed], found) -> list[tuple[Placed, object]]:
+    """Each placed print with the found one nearest its centre."""
+    pairs = []
+    for p in placed:
+        nearest = min(found, key=lambda f: (f.cx - p.cx) ** 2 + (f.cy - p.cy) ** 2)
+        pairs.append((p, nearest))
+    return pairs
+
+
+def assert_accurate(placed, found):
+    assert len(found) == len(placed)
+    pairs = matched(placed, found)
+    assert len({id(f) for _, f in pairs}) == len(placed)  # one found print per placed one
+    for p, f in pairs:
+        assert abs(f.angle - p.angle) <= 0.5, (p.angle, f.angle)
+        # every corner of the crop within 1 % of the print's size of the real corner
+        error = np.abs(f.frame().corners() - p.corners()).max()
+        assert error <= 0.01 * max(p.width, p.height), (p, f, error)
+
+
+@pytest.mark.parametrize("background", [245, 12], ids=["white lid", "black lid"])
+def test_it_finds_each_print_its_angle_and_its_edges(background):
+    placed = layout(SCAN, ANGLES, seed=1)
+    scan = make_scan(SCAN, placed, background=background, seed=1)
+    assert_accurate(placed, find_prints(scan))
+
+
+@pytest.mark.parametrize("background", [245, 12], ids=["white lid", "black lid"])
+def test_it_tells_apart_prints_that_nearly_touch(background):
+    # about 4 pixels between neighbours here, a fifth of a millimetre at 600 dpi
+    placed = layout(SCAN, [0, 0, 0, 0], gap=0.0025, fill=1.0, seed=2)
+    scan = make_scan(SCAN, placed, background=background, seed=2)
+    assert_accurate(placed, find_prints(scan))
+
+
+@pytest.mark.parametrize("background", [245, 12], ids=["white lid", "black lid"])
+def test_it_tells_apart_crooked_prints_whose_corners_nearly_meet(background):
+    placed = layout(SCAN, [-4, 7, 3, -6], gap=0.0, fill=1.0, seed=3)
+    scan = make_scan(SCAN, placed, background=background, seed=3)
+    assert_accurate(placed, find_prints(scan))
+
+
+def test_the_crop_shows_the_print_upright():
+    placed = [Placed(600, 500, 600, 400, 44.0)]
+    scan = make_scan((1200, 1000), placed, seed=4)
+    [found] = find_prints(scan)
+    crop = found.frame().render(scan)
+    assert abs(crop.shape[1] - 600) <= 6 and abs(crop.shape[0] - 400) <= 4
+    # the lid shows nowhere inside the crop, not even at its corners
+    inner = crop[3:-3, 3:-3].astype(int)
+    lid = np.abs(inner - 245).max(axis=2) < 8
+    assert lid.mean() < 0.01
+
+
+def test_a_print_on_a_plain_lid_is_cropped_to_the_pixel():
+    scan = np.full((600, 800, 3), 120, np.uint8)
+    scan[100:300, 200:500] = (200, 60, 60)
+    [found] = find_prints(scan)
+    assert (found.cx, found.cy, found.width, found.height, found.angle) == (
+        350.0, 200.0, 300.0, 200.0, 0.0
+    )  # fmt: skip
+
+
+def test_an_empty_scan_has_no_print():
+    assert find_prints(make_scan((800, 1000), [], seed=5)) == []
+
+
+def test_a_photo_that_fills_the_scan_is_no_split():
+    picture = make_scan((800, 600), [Placed(400, 300, 800, 600, 0.0)], seed=6)
+    assert find_prints(picture) == []
