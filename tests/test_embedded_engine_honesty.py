@@ -24,9 +24,7 @@ def local(settings):
 
 def _sepia_jpeg(width=160, height=120) -> bytes:
     rng = np.random.default_rng(3)
-    grey = np.clip(
-        np.linspace(40, 220, width)[None, :] + rng.normal(0, 6, (height, width)), 0, 255
-    )
+    grey = np.clip(np.linspace(40, 220, width)[None, :] + rng.normal(0, 6, (height, width)), 0, 255)
     rgb = np.stack([grey, grey * 0.9, grey * 0.72], axis=2).astype(np.uint8)
     out = io.BytesIO()
     Image.fromarray(rgb).save(out, "JPEG", quality=95)
@@ -90,4 +88,3 @@ def test_the_embedded_engine_restores_at_full_resolution(local, alice_client, al
     assert restoration.state == Restoration.State.DONE, restoration.error_message
     assert (restoration.result_width, restoration.result_height) == (2600, 1700)
     assert not restoration.scaled_down
-
