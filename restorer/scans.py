@@ -94,20 +94,83 @@ def find_prints(rgb: np.ndarray, work_side: int = WORK_SIDE) -> list[Print]:
         # the watershed's own dividing line (-1) is a pixel of the print's edge too
         edge = (cv2.dilate(core, np.ones((3, 3), np.uint8)) > 0) & (markers == -1)
         region = (((core > 0) | edge) & (filled > 0)).astype(np.uint8)
-        area = int(region.sum())
-        if area < smallest * smallest:
-            continue
-        cs, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        points = np.concatenate(cs).reshape(-1, 2).astype(np.float32)
-        (cx, cy), (rw, rh), _ = rect = cv2.minAreaRect(points)
-        if rw * rh <= 0 or area / (rw * rh) < 0.6:
-            continue  # not a rectangle: a stain or a shadow, not a print
-        prints.append(_upright(rect, scale))
+        for piece in _pieces(region, smallest):
+            area = int(piece.sum())
+            if area < smallest * smallest:
+                continue
+            rect, fill = _rectangle(piece)
+            if fill < 0.6:
+                continue  # not a rectangle: a stain or a shadow, not a print
+            prints.append(_upright(rect, scale))
     # a "print" that is the whole scan is no print: the scan is one photo
     if len(prints) == 1 and prints[0].width * prints[0].height > 0.97 * w * h:
         return []
     prints.sort(key=lambda p: (round(p.cy / (0.25 * h)), p.cx))
     return prints
+
+
+def _rectangle(region: np.ndarray):
+    """The smallest rectangle around a region, and how much of it the region fills."""
+    cs, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    points = np.concatenate(cs).reshape(-1, 2).astype(np.float32)
+    rect = cv2.minAreaRect(points)
+    (_, _), (rw, rh), _ = rect
+    return rect, (float(region.sum()) / (rw * rh) if rw * rh > 0 else 0.0)
+
+
+# a region that fills less of its rectangle than this may be prints that touch
+TOUCHING_FILL = 0.93
+# a notch this deep (share of the region's shorter side) is where two prints meet
+NOTCH_DEPTH = 0.04
+
+
+def _pieces(region: np.ndarray, smallest: float, depth: int = 0) -> list[np.ndarray]:
+    """Prints that touch, overlap or lie edge to edge make one region, which is not a
+    rectangle: where they meet, its outline turns inwards twice. Cut along the line between
+    the two deepest such notches, keep the cut if both sides are prints in their own right
+    (rectangles, large enough), and look again at each side."""
+    rect, fill = _rectangle(region)
+    if fill >= TOUCHING_FILL or depth >= 4:
+        return [region]
+    cs, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    contour = max(cs, key=cv2.contourArea)
+    hull = cv2.convexHull(contour, returnPoints=False)
+    try:
+        defects = cv2.convexityDefects(contour, hull)
+    except cv2.error:  # a self-touching outline: leave it whole
+        return [region]
+    if defects is None or len(defects) < 2:
+        return [region]
+    defects = defects[:, 0]
+    deep = defects[defects[:, 3] / 256.0 >= NOTCH_DEPTH * min(rect[1])]
+    if len(deep) < 2:
+        return [region]
+    deep = deep[np.argsort(-deep[:, 3])]
+    best = None
+    for i in range(min(len(deep), 4)):
+        for j in range(i + 1, min(len(deep), 4)):
+            a = tuple(int(v) for v in contour[deep[i, 2], 0])
+            b = tuple(int(v) for v in contour[deep[j, 2], 0])
+            cut = region.copy()
+            cv2.line(cut, a, b, 0, thickness=3)
+            n, labels, stats, _ = cv2.connectedComponentsWithStats(cut, connectivity=4)
+            sides = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= smallest * smallest]
+            if len(sides) != 2:
+                continue
+            parts = [(labels == k).astype(np.uint8) for k in sides]
+            fills = [_rectangle(part)[1] for part in parts]
+            if min(fills) < 0.85:
+                continue
+            if best is None or min(fills) > best[0]:
+                best = (min(fills), parts)
+    if best is None:
+        return [region]
+    out = []
+    for part in best[1]:
+        # the cut took a line of pixels from each side: give it back
+        grown = cv2.dilate(part, np.ones((5, 5), np.uint8)) & region
+        out.extend(_pieces(grown, smallest, depth + 1))
+    return out
 
 
 def _upright(rect, scale: float) -> Print:

@@ -1,5 +1,6 @@
 """Finding the prints on generated flatbed scans: how many, how turned, where their edges are."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -80,3 +81,38 @@ def test_an_empty_scan_has_no_print():
 def test_a_photo_that_fills_the_scan_is_no_split():
     picture = make_scan((800, 600), [Placed(400, 300, 800, 600, 0.0)], seed=6)
     assert find_prints(picture) == []
+
+
+TOUCHING = {
+    "crooked prints overlapping at a corner": [
+        Placed(480, 600, 600, 420, 0.0),
+        Placed(1095, 700, 600, 440, 8.0),
+    ],
+    "prints laid edge to edge, one lower": [
+        Placed(480, 600, 600, 420, 0.0),
+        Placed(1080, 800, 600, 420, 0.0),
+    ],
+    "a corner resting on the other print's edge": [
+        Placed(480, 600, 600, 420, -5.0),
+        Placed(1060, 560, 560, 400, 20.0),
+    ],
+}
+
+
+@pytest.mark.parametrize("background", [245, 12], ids=["white lid", "black lid"])
+@pytest.mark.parametrize("placed", list(TOUCHING.values()), ids=list(TOUCHING))
+def test_it_tells_apart_prints_that_touch(placed, background):
+    scan = make_scan((1500, 1200), placed, background=background, seed=5)
+    assert_accurate(placed, find_prints(scan))
+
+
+def test_a_print_with_a_torn_corner_stays_one_print():
+    placed = [Placed(700, 600, 800, 560, 6.0)]
+    scan = make_scan((1400, 1200), placed, seed=6)
+    corner = placed[0].corners()[1].astype(int)
+    # a triangle of the print is gone: the lid shows through
+    tri = np.array([corner, corner + [-160, 0], corner + [0, 140]], np.int32)
+    cv2.fillPoly(scan, [tri], (245, 245, 245))
+    found = find_prints(scan)
+    assert len(found) == 1
+    assert abs(found[0].angle - 6.0) <= 1.0
