@@ -101,6 +101,16 @@ def find_prints(rgb: np.ndarray, work_side: int = WORK_SIDE) -> list[Print]:
             rect, fill = _rectangle(piece)
             if fill < 0.6:
                 continue  # not a rectangle: a stain or a shadow, not a print
+            # a print lies on the glass: one that would stick out of the scan is the photo's
+            # own picture (a dark vignette taken for the lid), not a print
+            corners = cv2.boxPoints(rect)
+            reach = 0.02 * max(sh, sw)
+            if (
+                (corners < -reach).any()
+                or (corners[:, 0] > sw + reach).any()
+                or (corners[:, 1] > sh + reach).any()
+            ):
+                continue
             prints.append(_upright(rect, scale))
     # a "print" that is the whole scan is no print: the scan is one photo
     if len(prints) == 1 and prints[0].width * prints[0].height > 0.97 * w * h:

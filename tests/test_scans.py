@@ -116,3 +116,11 @@ def test_a_print_with_a_torn_corner_stays_one_print():
     found = find_prints(scan)
     assert len(found) == 1
     assert abs(found[0].angle - 6.0) <= 1.0
+
+
+def test_a_picture_that_would_stick_out_of_the_scan_is_no_print():
+    # a single photo with a dark vignette: what differs from the "lid" is turned and larger
+    # than the scan itself could hold
+    placed = [Placed(350, 350, 690, 690, -21.0)]
+    scan = make_scan((700, 700), placed, background=12, seed=7)
+    assert find_prints(scan) == []
