@@ -121,6 +121,12 @@ def test_a_print_with_a_torn_corner_stays_one_print():
 def test_a_picture_that_would_stick_out_of_the_scan_is_no_print():
     # a single photo with a dark vignette: what differs from the "lid" is turned and larger
     # than the scan itself could hold
-    placed = [Placed(350, 350, 690, 690, -21.0)]
+    placed = [Placed(350, 350, 600, 600, -30.0)]
     scan = make_scan((700, 700), placed, background=12, seed=7)
     assert find_prints(scan) == []
+
+
+def test_a_turned_print_that_fits_on_the_scan_is_still_found():
+    placed = [Placed(350, 350, 470, 470, -30.0)]
+    scan = make_scan((700, 700), placed, background=12, seed=7)
+    assert_accurate(placed, find_prints(scan))
