@@ -266,9 +266,11 @@ def _clean_original(photo: Photo):
 def owner_entries(album: Album, include: str):
     photos = _album_photos(album).iterator(chunk_size=200)
     versions = Version.objects.select_related("restoration")
+    scans: set[str] = set()  # the prints of one split scan share it: it goes in once
     for number, photo in enumerate(photos, start=1):
         caption = photo.caption or stem_of(photo.original_name)
-        if include in ("originals", "both"):
+        if include in ("originals", "both") and photo.original.name not in scans:
+            scans.add(photo.original.name)
             extension = photo.original.name.rsplit(".", 1)[-1]
             folder = "Originals/" if include == "both" else ""
             yield Entry(

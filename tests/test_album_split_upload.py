@@ -1,6 +1,8 @@
 """Uploading a flatbed scan of several prints with "Each scan holds several photos" (split=1)."""
 
 import hashlib
+import io
+import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
@@ -129,3 +131,14 @@ def test_only_the_owner_can_upload_scans(bob_client, album):
     data, _ = scan_png()
     assert upload(bob_client, album, data).status_code == 404
     assert not album.photos.exists()
+
+
+def test_download_all_holds_the_scan_once_and_each_print_restored(alice_client, album):
+    data, placed = scan_png(angles=[-4, 7], seed=3)
+    entries = upload(alice_client, album, data).json()["photos"]
+    for photo in Photo.objects.filter(code__in=[e["code"] for e in entries]):
+        tasks.prepare(photo.versions.get().restoration.pk)
+    response = alice_client.get(f"/albums/{album.code}/download.zip?include=both")
+    names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
+    assert len([n for n in names if n.startswith("Originals/")]) == 1
+    assert len([n for n in names if n.startswith("Restored/")]) == len(placed)
