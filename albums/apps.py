@@ -6,4 +6,8 @@ class AlbumsConfig(AppConfig):
     verbose_name = "Albums"
 
     def ready(self) -> None:
-        from albums import signals  # noqa: F401
+        from albums import signals, tasks  # noqa: F401
+        from restorer import recovery
+
+        # Previews of large uploads are background work the recovery sweep looks after.
+        recovery.register(tasks.recover_renditions)

@@ -67,8 +67,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django_q",
+    # Before django_q: its `qcluster` command is this project's (with the supervisor).
     "restorer",
+    "django_q",
     "restorer.accounts",
     "albums",
 ]
@@ -402,7 +403,7 @@ RESTORER_INPUT_MAX_SIDE = envint("RESTORER_INPUT_MAX_SIDE", 2048, minimum=256, m
 # How long one run of the dispatcher (the task that owns every PicWish call) lasts
 # before handing over to a fresh task, and how long its lease outlives a dead worker.
 RESTORER_DISPATCH_SECONDS = envint("RESTORER_DISPATCH_SECONDS", 50, minimum=5)
-RESTORER_LEASE_SECONDS = envint("RESTORER_LEASE_SECONDS", 30, minimum=2)
+RESTORER_LEASE_SECONDS = envint("RESTORER_LEASE_SECONDS", 5, minimum=2)
 if RESTORER_DISPATCH_SECONDS + 30 > Q_TIMEOUT:
     raise ImproperlyConfigured(
         f"RESTORER_DISPATCH_SECONDS ({RESTORER_DISPATCH_SECONDS}) must be at least 30 s below "
