@@ -427,9 +427,7 @@ class Restoration(models.Model):
 
     def requeue_stalled(self) -> bool:
         """Processing -> queued: the worker running the embedded engine stopped."""
-        return self.claim(
-            [self.State.PROCESSING], self.State.QUEUED, progress=0, heartbeat_at=None
-        )
+        return self.claim([self.State.PROCESSING], self.State.QUEUED, progress=0, heartbeat_at=None)
 
     def touch(self) -> None:
         """Note that the row was looked at (the watchdog queued its work again)."""

@@ -132,6 +132,8 @@ def kick_dispatcher() -> None:
 
 def dispatch() -> str:
     """Run the dispatcher for one window; hand over to a fresh task if work remains."""
+    if recovery.live_clusters():
+        return "a cluster's supervisor runs the dispatcher"  # restorer/supervisor.py
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     if not Lease.acquire(LEASE_NAME, holder, settings.RESTORER_LEASE_SECONDS):
         return "another dispatcher is running"

@@ -95,9 +95,7 @@ def hold_readers(base: str, zip_path: str, files: list[str]) -> list[socket.sock
     return [slow_reader(base, path) for path in paths]
 
 
-def test_twenty_slow_readers_leave_the_health_probe_answering(
-    settings, tmp_path, shared_downloads
-):
+def test_twenty_slow_readers_leave_the_health_probe_answering(settings, tmp_path, shared_downloads):
     zip_path, files = shared_downloads
     server, base = start_server(settings, tmp_path)  # the configured defaults
     readers = []
