@@ -8,7 +8,7 @@ it) walks every restoration in flight:
 - a poll is made when a task is expected to be finished: the first at the
   typical duration of recent tasks, later ones from the progress PicWish
   reports (progress p% after t seconds: about t x (100 - p) / p to go);
-- new photos are submitted whenever no poll is due;
+- new photos are submitted first, unless a poll is more than POLL_GRACE late;
 - every call waits for its slot in the shared budget (ratelimit.py), a 429
   pushes that budget back, 5xx and network errors back off per restoration,
   and a refused key or missing credits stop all submissions (ProviderHold).
@@ -54,6 +54,7 @@ MAX_SUBMIT_ATTEMPTS = 6
 MAX_MALFORMED_ANSWERS = 3  # status answers in a row that cannot be understood
 MAX_BACKOFF = 60.0
 ESTIMATE_REFRESH = 20.0  # seconds between re-reads of recent task durations
+POLL_GRACE = timedelta(seconds=8)  # how late a poll may be while photos wait to be sent
 
 State = Restoration.State
 
@@ -139,13 +140,17 @@ class Dispatcher:
             if ProviderHold.current() is not None:
                 return "held"
             now = timezone.now()
-            job = Restoration.objects.polls_due(now).first()
-            if job is not None:
-                self._handle(self.poll, job)
+            due = Restoration.objects.polls_due(now).first()
+            new = Restoration.objects.submittable(now).order_by("created_at", "pk").first()
+            # A waiting photo goes first unless a poll is long overdue: PicWish then works
+            # on more photos at once, a poll made a little later finds its task finished
+            # (one poll per photo), and the batch does not end on the latency of tasks
+            # sent last. A result stays downloadable for an hour.
+            if due is not None and (new is None or due.next_action_at <= now - POLL_GRACE):
+                self._handle(self.poll, due)
                 continue
-            job = Restoration.objects.submittable(now).order_by("created_at", "pk").first()
-            if job is not None:
-                self._handle(self.submit, job)
+            if new is not None:
+                self._handle(self.submit, new)
                 continue
             wait = self._seconds_to_next_event(now)
             if wait is None:
