@@ -184,7 +184,13 @@ def run(mode: str, photos: int, seconds_limit: float, clusters: int = 1,
             "creates": log["creates"],
             "polls": log["polls"],
             "rate_limited": log["rate_limited"],
-            "duplicate_creates": max(0, log["creates"] - submitted),
+            # The same photo (its upload's name is the restoration's code) created twice;
+            # the naive tasks name every upload alike, so count creates beyond task ids kept.
+            "duplicate_creates": max(0, log["creates"] - submitted)
+            if mode == "naive"
+            else len(log["created_files"]) - len(set(log["created_files"])),
+            # Created, but the answer never reached the database (a kill mid-create).
+            "unrecorded_creates": max(0, log["creates"] - submitted),
             "lost": photos - done,
             "killed": killed,
         }
@@ -270,6 +276,7 @@ def main() -> None:
             f"{100 * r['photos_per_minute'] / limit:.0f}% of limit, "
             f"{r['calls'] / max(r['done'], 1):.2f} calls/photo, {r['rate_limited']} 429s, "
             f"{r['duplicate_creates']} duplicate creates, {r['lost']} lost"
+            f" ({r['failed']} failed, {r['unrecorded_creates']} created with the answer lost)"
         )
     if "naive" in results:
         print(f"naive: {results['naive']['photos_per_minute']:.1f} photos/min")

@@ -472,6 +472,7 @@ class FakePicWish:
                 statuses[str(record.status)] += 1
             return {
                 "creates": len(self.creates),
+                "created_files": [create.filename for create in self.creates],
                 "polls": len(self.polls),
                 "requests": len(self.requests),
                 "rate_limited": sum(self._rate_limited.values()),
