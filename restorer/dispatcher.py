@@ -18,8 +18,9 @@ Downloading and storing results is CPU and network work for ordinary workers
 
 Never paying twice: a restoration is claimed (queued -> submitting) before its
 create call, and its task id is written (submitting -> submitted) the moment the
-call returns. A dispatcher killed in between leaves the row in "submitting",
-which the watchdog marks failed; nothing ever creates again on its own.
+call returns. A dispatcher killed in between leaves the row in "submitting" with
+a heartbeat that stops, which the recovery sweep marks failed; nothing ever creates
+again on its own.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Min
 from django.utils import timezone
 
+from restorer import recovery
 from restorer.logs import job_context
 from restorer.models import Lease, ProviderHold, Restoration, delete_stored, enqueue
 from restorer.providers.errors import (
@@ -215,6 +217,12 @@ class Dispatcher:
         self._wait_turn()
         if not job.start_submitting():
             return
+        # The row's heartbeat says the create call is alive however long it takes; once
+        # it stops, the sweep knows the call died with its worker.
+        with recovery.heartbeat(Restoration, job.pk):
+            self._create(job, data)
+
+    def _create(self, job: Restoration, data: bytes) -> None:
         try:
             task_id = self.client.create_task(
                 data, filename=f"{job.code}.jpg", content_type="image/jpeg", options=job.options

@@ -87,9 +87,13 @@ class RestorationQuerySet(models.QuerySet):
 
     # --- what the watchdog looks for ---------------------------------------------------
 
-    def interrupted_submissions(self, before) -> RestorationQuerySet:
-        """Create calls under way since before `before`: their worker died."""
-        return self.filter(state=Restoration.State.SUBMITTING, updated_at__lt=before)
+    def interrupted_submissions(self, now, before) -> RestorationQuerySet:
+        """Create calls whose heartbeat stopped, or without one that began before
+        `before`: their worker died."""
+        from restorer.recovery import abandoned
+
+        without_heartbeat = Q(heartbeat_at__isnull=True, updated_at__lt=before)
+        return self.filter(abandoned(now) | without_heartbeat, state=Restoration.State.SUBMITTING)
 
     def overdue(self, submitted_before) -> RestorationQuerySet:
         return self.filter(state=Restoration.State.SUBMITTED, submitted_at__lt=submitted_before)

@@ -218,9 +218,9 @@ def watchdog() -> dict:
     lost_after = timedelta(seconds=2 * settings.Q_RETRY)
 
     # A create was under way when its dispatcher died: it may have been paid for, so it
-    # is not sent again blindly. A live dispatcher's call ends within its timeout.
-    interrupted = now - timedelta(seconds=settings.PICWISH_REQUEST_TIMEOUT + 10)
-    for job in rows.interrupted_submissions(interrupted):
+    # is not sent again blindly.
+    interrupted = now - timedelta(seconds=settings.PICWISH_REQUEST_TIMEOUT + 60)
+    for job in rows.interrupted_submissions(now, interrupted):
         moved["failed"] += job.mark_failed(
             "submit_interrupted",
             "Sending this photo to PicWish was interrupted. To avoid paying twice it was not "
