@@ -7,8 +7,8 @@ replacement and waits for every photo to end done, with no PicWish task created 
 
 The broker is the one this run is configured with: django-q2's ORM broker in the default
 run, Redis in the scaled-out run (REDIS_URL), so both runs together cover both brokers.
-Each test prints how long the work took to resume after the kill ("recovery: …"); run
-with `-s` to see them. They are figures, not assertions.
+Each test prints how long the work took to resume after the kill ("recovery: …", also
+appended to test-artifacts/recovery-times.txt). They are figures, not assertions.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ State = Restoration.State
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BROKER = "redis" if django_settings.REDIS_URL else "orm"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Cluster:
@@ -81,7 +82,13 @@ def wait_for(condition, seconds: float, what: str, clusters: list[Cluster]):
 
 
 def report(stage: str, seconds: float) -> None:
-    print(f"\nrecovery: stage={stage} broker={BROKER} {seconds:.1f} s after the SIGKILL")
+    """Print the figure, and keep it in test-artifacts/recovery-times.txt."""
+    line = f"recovery: stage={stage} broker={BROKER} {seconds:.1f} s after the SIGKILL"
+    print("\n" + line)
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with (artifacts / "recovery-times.txt").open("a") as figures:
+        figures.write(f"{timezone.now():%Y-%m-%d %H:%M:%S} {line}\n")
 
 
 def claimed(queryset) -> bool:
