@@ -70,8 +70,12 @@ class Supervisor(threading.Thread):
         finally:
             connections.close_all()
 
-    def tick(self) -> None:
+    def beat(self) -> None:
+        """The cluster's heartbeat: while it lasts, the cluster is alive."""
         Lease.acquire(CLUSTER_PREFIX + self.cluster, self.holder, CLUSTER_SECONDS)
+
+    def tick(self) -> None:
+        self.beat()
         self._dispatch()
         if time.monotonic() >= self.next_sweep:
             self.next_sweep = time.monotonic() + SWEEP_SECONDS

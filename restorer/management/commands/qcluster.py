@@ -10,6 +10,7 @@ import os
 import time
 
 from django.conf import settings
+from django.db import connections
 from django_q.cluster import Cluster
 from django_q.management.commands.qcluster import Command as QClusterCommand
 
@@ -23,9 +24,14 @@ class Command(QClusterCommand):
         settings.SECRET_KEY  # noqa: B018 (django-q2 signs tasks with it: fail early)
         if options.get("cluster_name"):
             os.environ["Q_CLUSTER_NAME"] = options["cluster_name"]
+        supervisor = Supervisor()
+        # The heartbeat exists before the cluster takes any task from the broker, so a
+        # cluster killed in its first second still leaves a heartbeat that runs out
+        # (and the sweep queues its tasks again); no connection crosses django-q2's fork.
+        supervisor.beat()
+        connections.close_all()
         cluster = Cluster()
         cluster.start()
-        supervisor = Supervisor()
         supervisor.start()
         try:
             # SIGTERM and SIGINT stop the cluster from django-q2's own handler; this
