@@ -452,6 +452,10 @@ class Photo(models.Model):
     frame = models.JSONField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Renewed by the worker making the renditions (restorer/recovery.py), and how many
+    # times that work was found abandoned and queued again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    recoveries = models.PositiveSmallIntegerField(default=0)
     # The version the person picked to show; otherwise the newest finished one.
     chosen_version = models.ForeignKey(
         "Version", models.SET_NULL, null=True, blank=True, related_name="+"

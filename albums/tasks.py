@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 
 from albums.models import Photo
-from restorer import imaging
+from restorer import imaging, recovery
 from restorer.storage import delete_stored
 
 log = logging.getLogger(__name__)
@@ -14,9 +14,17 @@ log = logging.getLogger(__name__)
 
 def make_renditions(photo_pk: int) -> None:
     """Thumbnail and display size for a picture too large to do in the upload request."""
-    photo = Photo.objects.filter(pk=photo_pk, preparation=Photo.Preparation.PENDING).first()
+    pending = Photo.objects.filter(preparation=Photo.Preparation.PENDING)
+    if not recovery.claim(pending, photo_pk):
+        return  # deleted meanwhile, done by an earlier delivery, or a live worker is on it
+    photo = Photo.objects.filter(pk=photo_pk).first()
     if photo is None:
-        return  # deleted meanwhile, or already done by an earlier delivery
+        return
+    with recovery.heartbeat(Photo, photo_pk):
+        _make_renditions(photo)
+
+
+def _make_renditions(photo: Photo) -> None:
     try:
         with default_storage.open(photo.original.name, "rb") as handle:
             if photo.frame:  # a print of a scan, or an edit: made from the full picture
@@ -53,3 +61,30 @@ def make_renditions(photo_pk: int) -> None:
     )
     if not updated:  # a concurrent delivery won, or the photo was deleted
         delete_stored(saved)
+
+
+def recover_renditions(now, *, dead_cluster: bool) -> int:
+    """Queue again the renditions a dead worker left (restorer/recovery.py registers this)."""
+    pending = Photo.objects.filter(preparation=Photo.Preparation.PENDING)
+    moved = 0
+    if dead_cluster:
+        for pk in pending.filter(heartbeat_at__isnull=True).values_list("pk", flat=True):
+            recovery.requeue("albums.tasks.make_renditions", pk, "its cluster stopped")
+            moved += 1
+        return moved
+    for photo in pending.filter(recovery.abandoned(now)):
+        if photo.recoveries >= recovery.MAX_RECOVERIES:
+            moved += Photo.objects.filter(
+                pk=photo.pk, preparation=Photo.Preparation.PENDING
+            ).update(
+                preparation=Photo.Preparation.FAILED,
+                heartbeat_at=None,
+                error=f"The worker making this photo's previews stopped {photo.recoveries + 1} "
+                "times on it. Delete it and upload it again, or tell the person who runs "
+                "this site.",
+            )
+            log.warning("photo %s: previews abandoned too often, marked failed", photo.code)
+        elif recovery.take_back(Photo, photo):
+            recovery.requeue("albums.tasks.make_renditions", photo.pk, "its worker stopped")
+            moved += 1
+    return moved

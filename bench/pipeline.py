@@ -2,14 +2,21 @@
 
 A fake PicWish server (a real HTTP server on 127.0.0.1, tests/fakes/picwish_server.py)
 answers with a task latency uniform in 4-8 s and a limit of 2 requests per second.
-60 photos are uploaded at once; a django-q2 cluster with 2 worker processes restores them.
+60 photos are uploaded at once; --clusters django-q2 clusters (2), each with 2 worker
+processes, restore them.
 
 The same is done with a naive pipeline (each photo's task creates, then polls every
 second until done, in the same 2 workers, against a fresh fake server), for comparison.
 
+With --kill-after SECONDS, a second pipeline run ("killed") restores --kill-photos photos
+(30) with --clusters worker clusters (2), each a process group of its own as a worker
+machine would be; SECONDS after the upload began the cluster running the dispatcher is
+SIGKILLed whole and started again at once.
+
 Printed: photos per minute, the percentage of the limit (limit = QPS x 60 / 2 calls per
 photo = 60 photos per minute), API calls per photo, 429 answers, duplicate creates and
-lost photos. Run:  .venv/bin/python bench/pipeline.py [--photos 60] [--naive-seconds 90]
+lost photos (not done: failed or unfinished). Run:
+    .venv/bin/python bench/pipeline.py [--photos 60] [--naive-seconds 90] [--kill-after 10]
 """
 
 from __future__ import annotations
@@ -79,12 +86,33 @@ def photo_bytes(seed: int) -> bytes:
     return buffer.getvalue()
 
 
-def run(mode: str, photos: int, seconds_limit: float) -> dict:
+def start_cluster(env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
+        stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def dispatcher_cluster(clusters: list[subprocess.Popen]) -> int:
+    """Which cluster runs the dispatcher now (its lease names its process)."""
+    from restorer.dispatcher import LEASE_NAME
+    from restorer.models import Lease
+
+    holder = Lease.objects.filter(name=LEASE_NAME).values_list("holder", flat=True).first()
+    for index, cluster in enumerate(clusters):
+        if holder and f":{cluster.pid}:" in holder:
+            return index
+    return 0
+
+
+def run(mode: str, photos: int, seconds_limit: float, clusters: int = 1,
+        kill_after: float | None = None) -> dict:  # fmt: skip
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{mode}-"))
     fake, url, key = start_fake(workdir)
     env = environment(workdir, url, key)
     os.environ.update(env)
-    worker = None
+    workers: list[subprocess.Popen] = []
+    killed = None
     try:
         subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
                        check=True)  # fmt: skip
@@ -97,15 +125,12 @@ def run(mode: str, photos: int, seconds_limit: float) -> dict:
         from albums.models import Album
         from restorer.models import Restoration
 
-        worker = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
-            stdout=(workdir / "worker.log").open("w"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        time.sleep(3)  # let the cluster start
+        workers = [start_cluster(env, workdir / f"worker-{n}.log") for n in range(clusters)]
+        time.sleep(3)  # let the clusters start
         user = get_user_model().objects.create_user(f"bench-{mode}", "b@example.org", "x")
         album = Album.objects.create(owner=user, title="Bench")
         started = time.monotonic()
-        if mode == "pipeline":
+        if mode != "naive":
             for seed in range(photos):
                 album.add_photo(SimpleUploadedFile(f"{seed}.jpg", photo_bytes(seed)))
         else:
@@ -127,6 +152,16 @@ def run(mode: str, photos: int, seconds_limit: float) -> dict:
         last_done_at = started
         done = 0
         while time.monotonic() - started < seconds_limit:
+            if (
+                kill_after is not None
+                and killed is None
+                and time.monotonic() - started >= kill_after
+            ):
+                index = dispatcher_cluster(workers)
+                os.killpg(workers[index].pid, signal.SIGKILL)
+                workers[index].wait(10)
+                workers[index] = start_cluster(env, workdir / f"worker-{index}-restarted.log")
+                killed = {"cluster": index, "at": round(time.monotonic() - started, 1)}
             now_done = Restoration.objects.filter(state="done").count()
             if now_done != done:
                 done, last_done_at = now_done, time.monotonic()
@@ -149,19 +184,30 @@ def run(mode: str, photos: int, seconds_limit: float) -> dict:
             "creates": log["creates"],
             "polls": log["polls"],
             "rate_limited": log["rate_limited"],
-            "duplicate_creates": max(0, log["creates"] - submitted),
+            # The same photo (its upload's name is the restoration's code) created twice;
+            # the naive tasks name every upload alike, so count creates beyond task ids kept.
+            "duplicate_creates": max(0, log["creates"] - submitted)
+            if mode == "naive"
+            else len(log["created_files"]) - len(set(log["created_files"])),
+            # Created, but the answer never reached the database (a kill mid-create).
+            "unrecorded_creates": max(0, log["creates"] - submitted),
             "lost": photos - done,
+            "killed": killed,
         }
     finally:
-        if worker is not None:
+        for worker in workers:
             worker.send_signal(signal.SIGTERM)
+        for worker in workers:
             try:
                 worker.wait(30)
             except subprocess.TimeoutExpired:
-                worker.kill()
+                os.killpg(worker.pid, signal.SIGKILL)
         fake.send_signal(signal.SIGTERM)
         fake.wait(10)
-        shutil.rmtree(workdir, ignore_errors=True)
+        if os.environ.get("BENCH_KEEP"):
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:
@@ -169,19 +215,32 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=60)
     parser.add_argument("--seconds", type=float, default=300, help="limit for the pipeline run")
     parser.add_argument("--naive-seconds", type=float, default=90, help="the naive run's window")
-    parser.add_argument("--mode", choices=["pipeline", "naive"], help="run only one (internal)")
+    parser.add_argument("--clusters", type=int, default=2, help="worker clusters (pipeline)")
+    parser.add_argument("--kill-after", type=float, help="also run a batch with a SIGKILL")
+    parser.add_argument("--kill-photos", type=int, default=30, help="photos of that batch")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive run")
+    parser.add_argument("--mode", choices=["pipeline", "killed", "naive"], help="(internal)")
     args = parser.parse_args()
 
     if args.mode:  # a child run: Django can be set up once per process
-        limit = args.seconds if args.mode == "pipeline" else args.naive_seconds
-        print(json.dumps(run(args.mode, args.photos, limit)))
+        limit = args.naive_seconds if args.mode == "naive" else args.seconds
+        clusters = 1 if args.mode == "naive" else args.clusters
+        kill_after = args.kill_after if args.mode == "killed" else None
+        print(json.dumps(run(args.mode, args.photos, limit, clusters, kill_after)))
         return
 
     results = {}
-    for mode in ("pipeline", "naive"):
+    modes = {"pipeline": args.photos}
+    if args.kill_after is not None:
+        modes["killed"] = args.kill_photos
+    if not args.no_naive:
+        modes["naive"] = args.photos
+    for mode, photos in modes.items():
         child = subprocess.run(
-            [sys.executable, __file__, "--mode", mode, "--photos", str(args.photos),
-             "--seconds", str(args.seconds), "--naive-seconds", str(args.naive_seconds)],
+            [sys.executable, __file__, "--mode", mode, "--photos", str(photos),
+             "--seconds", str(args.seconds), "--naive-seconds", str(args.naive_seconds),
+             "--clusters", str(args.clusters)]
+            + (["--kill-after", str(args.kill_after)] if args.kill_after is not None else []),
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if child.returncode != 0:
@@ -200,16 +259,27 @@ def main() -> None:
             f"{calls_per_photo:>12.2f} {r['creates']:>8} {r['polls']:>6} {r['rate_limited']:>5} "
             f"{r['duplicate_creates']:>4}"
         )
-    p, n = results["pipeline"], results["naive"]
-    print(f"(the naive run is stopped after {args.naive_seconds:.0f} s; its lost count is what "
-          "was unfinished then)")  # fmt: skip
-    print(
-        f"pipeline: {p['photos_per_minute']:.1f} photos/min, "
-        f"{100 * p['photos_per_minute'] / limit:.0f}% of limit, "
-        f"{p['calls'] / max(p['done'], 1):.2f} calls/photo, {p['rate_limited']} 429s, "
-        f"{p['duplicate_creates']} duplicate creates, {p['lost']} lost; "
-        f"naive: {n['photos_per_minute']:.1f} photos/min"
-    )
+    if "naive" in results:
+        print(f"(the naive run is stopped after {args.naive_seconds:.0f} s; its lost count is "
+              "what was unfinished then)")  # fmt: skip
+    print(f"pipeline and killed: {args.clusters} worker clusters; naive: 1")
+    for mode in ("pipeline", "killed"):
+        if mode not in results:
+            continue
+        r = results[mode]
+        fault = "no faults"
+        if r.get("killed"):
+            fault = (f"cluster {r['killed']['cluster']} (the dispatcher's) SIGKILLed at "
+                     f"{r['killed']['at']} s and restarted")  # fmt: skip
+        print(
+            f"{mode} ({r['photos']} photos, {fault}): {r['photos_per_minute']:.1f} photos/min, "
+            f"{100 * r['photos_per_minute'] / limit:.0f}% of limit, "
+            f"{r['calls'] / max(r['done'], 1):.2f} calls/photo, {r['rate_limited']} 429s, "
+            f"{r['duplicate_creates']} duplicate creates, {r['lost']} lost"
+            f" ({r['failed']} failed, {r['unrecorded_creates']} created with the answer lost)"
+        )
+    if "naive" in results:
+        print(f"naive: {results['naive']['photos_per_minute']:.1f} photos/min")
 
 
 if __name__ == "__main__":

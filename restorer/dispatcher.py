@@ -8,7 +8,7 @@ it) walks every restoration in flight:
 - a poll is made when a task is expected to be finished: the first at the
   typical duration of recent tasks, later ones from the progress PicWish
   reports (progress p% after t seconds: about t x (100 - p) / p to go);
-- new photos are submitted whenever no poll is due;
+- new photos are submitted first, unless a poll is more than POLL_GRACE late;
 - every call waits for its slot in the shared budget (ratelimit.py), a 429
   pushes that budget back, 5xx and network errors back off per restoration,
   and a refused key or missing credits stop all submissions (ProviderHold).
@@ -18,15 +18,18 @@ Downloading and storing results is CPU and network work for ordinary workers
 
 Never paying twice: a restoration is claimed (queued -> submitting) before its
 create call, and its task id is written (submitting -> submitted) the moment the
-call returns. A dispatcher killed in between leaves the row in "submitting",
-which the watchdog marks failed; nothing ever creates again on its own.
+call returns. A dispatcher killed in between leaves the row in "submitting" with
+a heartbeat that stops, which the recovery sweep marks failed; nothing ever creates
+again on its own.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -34,10 +37,12 @@ from django.core.files.storage import default_storage
 from django.db.models import Min
 from django.utils import timezone
 
+from restorer import recovery
 from restorer.logs import job_context
 from restorer.models import Lease, ProviderHold, Restoration, delete_stored, enqueue
 from restorer.providers.errors import (
     CreateOutcomeUnknown,
+    MalformedResponse,
     ProviderError,
     RateLimited,
 )
@@ -48,8 +53,10 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "picwish-dispatcher"
 IDLE_TICK = 0.25  # seconds between looks for new work while waiting
 MAX_SUBMIT_ATTEMPTS = 6
+MAX_MALFORMED_ANSWERS = 3  # status answers in a row that cannot be understood
 MAX_BACKOFF = 60.0
 ESTIMATE_REFRESH = 20.0  # seconds between re-reads of recent task durations
+POLL_GRACE = timedelta(seconds=8)  # how late a poll may be while photos wait to be sent
 
 State = Restoration.State
 
@@ -103,6 +110,7 @@ class Dispatcher:
         limiter=None,
         run_seconds: float | None = None,
         sleep=time.sleep,
+        stop: threading.Event | None = None,
     ):
         if client.throttle is not None:
             raise ValueError(
@@ -112,6 +120,7 @@ class Dispatcher:
         self.limiter = limiter
         self.holder = holder
         self.sleep = sleep
+        self.stop = stop
         seconds = settings.RESTORER_DISPATCH_SECONDS if run_seconds is None else run_seconds
         self.stop_at = time.monotonic() + seconds
         self.lease_seconds = settings.RESTORER_LEASE_SECONDS
@@ -123,28 +132,53 @@ class Dispatcher:
 
     def run(self) -> str:
         """Work until the run's time is up ("window"), nothing is left ("idle"),
-        submissions are on hold ("held") or the lease was lost ("lost")."""
+        submissions are on hold ("held"), the lease was lost ("lost") or the worker
+        is stopping ("stopped")."""
         while time.monotonic() < self.stop_at:
+            if self.stop is not None and self.stop.is_set():
+                return "stopped"
             if not self._keep_lease():
                 return "lost"
             if ProviderHold.current() is not None:
                 return "held"
             now = timezone.now()
-            job = Restoration.objects.polls_due(now).first()
-            if job is not None:
-                with job_context(job):
-                    self.poll(job)
+            due = Restoration.objects.polls_due(now).first()
+            new = Restoration.objects.submittable(now).order_by("created_at", "pk").first()
+            # A waiting photo goes first unless a poll is long overdue: PicWish then works
+            # on more photos at once, a poll made a little later finds its task finished
+            # (one poll per photo), and the batch does not end on the latency of tasks
+            # sent last. A result stays downloadable for an hour.
+            if due is not None and (new is None or due.next_action_at <= now - POLL_GRACE):
+                self._handle(self.poll, due)
                 continue
-            job = Restoration.objects.submittable(now).order_by("created_at", "pk").first()
-            if job is not None:
-                with job_context(job):
-                    self.submit(job)
+            if new is not None:
+                self._handle(self.submit, new)
                 continue
             wait = self._seconds_to_next_event(now)
             if wait is None:
                 return "idle"
             self.sleep(min(max(wait, 0.01), IDLE_TICK))
         return "window"
+
+    def _handle(self, step, job: Restoration) -> None:
+        """One poll or submission. Whatever PicWish answered, an answer this code did not
+        foresee fails this photo alone: the dispatcher goes on with every other."""
+        with job_context(job):
+            try:
+                step(job)
+            except Exception as exc:
+                log.exception("restoration %s: the dispatcher could not handle it", job.code)
+                failed = job.mark_failed(
+                    "unexpected_answer",
+                    "PicWish's answer for this photo could not be handled, so it was stopped "
+                    "here. Try again; if it happens again, tell the person who runs this site.",
+                    from_states=[State.QUEUED, State.SUBMITTING, State.SUBMITTED],
+                )
+                if not failed:  # never spin on the same row
+                    Restoration.objects.filter(pk=job.pk).update(
+                        next_action_at=timezone.now() + timedelta(seconds=MAX_BACKOFF)
+                    )
+                log.error("restoration %s stopped after %s", job.code, type(exc).__name__)
 
     def _keep_lease(self) -> bool:
         if time.monotonic() - self.renewed_at < self.lease_seconds / 3:
@@ -183,6 +217,12 @@ class Dispatcher:
         self._wait_turn()
         if not job.start_submitting():
             return
+        # The row's heartbeat says the create call is alive however long it takes; once
+        # it stops, the sweep knows the call died with its worker.
+        with recovery.heartbeat(Restoration, job.pk):
+            self._create(job, data)
+
+    def _create(self, job: Restoration, data: bytes) -> None:
         try:
             task_id = self.client.create_task(
                 data, filename=f"{job.code}.jpg", content_type="image/jpeg", options=job.options
@@ -290,6 +330,14 @@ class Dispatcher:
             return
         if isinstance(exc, RateLimited) and self.limiter is not None:
             self.limiter.pause(exc.retry_after or 1.0)
+        if isinstance(exc, MalformedResponse) and job.attempts + 1 >= MAX_MALFORMED_ANSWERS:
+            job.mark_failed(
+                "malformed_response",
+                f"PicWish answered {MAX_MALFORMED_ANSWERS} times in a row with something that "
+                "could not be understood, so this photo was stopped. Try again later.",
+                from_states=[State.SUBMITTED],
+            )
+            return
         if exc.retryable:
             attempts = job.attempts + 1
             delay = backoff(attempts, exc.retry_after)

@@ -15,6 +15,9 @@ from django.conf import settings  # noqa: E402
 bind = [settings.BIND]
 workers = settings.WEB_WORKERS
 threads = settings.WEB_THREADS
+# Threads, not processes, wait on slow clients: the threaded worker keeps idle keep-alive
+# connections in its event loop and gives each request a thread of its pool.
+worker_class = "gthread" if threads > 1 else "sync"
 timeout = settings.WEB_TIMEOUT
 graceful_timeout = settings.WEB_GRACEFUL_TIMEOUT
 keepalive = settings.WEB_KEEPALIVE

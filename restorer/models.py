@@ -87,25 +87,53 @@ class RestorationQuerySet(models.QuerySet):
 
     # --- what the watchdog looks for ---------------------------------------------------
 
-    def interrupted_submissions(self, before) -> RestorationQuerySet:
-        """Create calls under way since before `before`: their worker died."""
-        return self.filter(state=Restoration.State.SUBMITTING, updated_at__lt=before)
+    def interrupted_submissions(self, now, before) -> RestorationQuerySet:
+        """Create calls whose heartbeat stopped, or without one that began before
+        `before`: their worker died."""
+        from restorer.recovery import abandoned
+
+        without_heartbeat = Q(heartbeat_at__isnull=True, updated_at__lt=before)
+        return self.filter(abandoned(now) | without_heartbeat, state=Restoration.State.SUBMITTING)
 
     def overdue(self, submitted_before) -> RestorationQuerySet:
         return self.filter(state=Restoration.State.SUBMITTED, submitted_at__lt=submitted_before)
 
     def lost_downloads(self, before) -> RestorationQuerySet:
-        return self.filter(state=Restoration.State.DOWNLOADING, updated_at__lt=before)
+        return self.filter(
+            state=Restoration.State.DOWNLOADING, updated_at__lt=before, heartbeat_at__isnull=True
+        )
 
     def lost_preparations(self, before) -> RestorationQuerySet:
         """Queued rows nobody prepared, or (embedded engine) nobody ran, since `before`."""
-        return self.filter(state=Restoration.State.QUEUED, updated_at__lt=before).filter(
-            Q(input_ready=False) | Q(provider=Restoration.Provider.LOCAL)
-        )
+        return self.filter(
+            state=Restoration.State.QUEUED, updated_at__lt=before, heartbeat_at__isnull=True
+        ).filter(Q(input_ready=False) | Q(provider=Restoration.Provider.LOCAL))
 
     def stalled(self, before) -> RestorationQuerySet:
-        """Embedded-engine runs that have not reported progress since `before`."""
-        return self.filter(state=Restoration.State.PROCESSING, updated_at__lt=before)
+        """Embedded-engine runs without a heartbeat that have not reported progress since
+        `before` (runs with a heartbeat are judged by it)."""
+        return self.filter(
+            state=Restoration.State.PROCESSING, updated_at__lt=before, heartbeat_at__isnull=True
+        )
+
+    def abandoned(self, now) -> RestorationQuerySet:
+        """Rows whose worker stopped beating in the middle of a step (restorer/recovery.py)."""
+        from restorer.recovery import abandoned
+
+        State = Restoration.State
+        return self.filter(
+            abandoned(now), state__in=[State.QUEUED, State.PROCESSING, State.DOWNLOADING]
+        )
+
+    def unclaimed_steps(self) -> RestorationQuerySet:
+        """Steps queued but not begun: a dead cluster may have taken them from the broker."""
+        State = Restoration.State
+        waiting = (
+            Q(state=State.QUEUED, input_ready=False)
+            | Q(state=State.QUEUED, provider=Restoration.Provider.LOCAL)
+            | Q(state=State.DOWNLOADING)
+        )
+        return self.filter(waiting, heartbeat_at__isnull=True)
 
 
 class Restoration(models.Model):
@@ -193,6 +221,11 @@ class Restoration(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     remote_seconds = models.FloatField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Renewed every few seconds by the worker preparing, restoring or storing this row
+    # (restorer/recovery.py); a stale one means that worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How many times its work was found abandoned and queued again.
+    recoveries = models.PositiveSmallIntegerField(default=0)
 
     objects = RestorationQuerySet.as_manager()
 
@@ -409,12 +442,16 @@ class Restoration(models.Model):
     def start_processing(self) -> bool:
         """Queued -> processing, in the worker that runs the embedded engine."""
         return self.claim(
-            [self.State.QUEUED], self.State.PROCESSING, attempts=self.attempts + 1, progress=0
+            [self.State.QUEUED],
+            self.State.PROCESSING,
+            attempts=self.attempts + 1,
+            progress=0,
+            heartbeat_at=timezone.now(),
         )
 
     def requeue_stalled(self) -> bool:
         """Processing -> queued: the worker running the embedded engine stopped."""
-        return self.claim([self.State.PROCESSING], self.State.QUEUED, progress=0)
+        return self.claim([self.State.PROCESSING], self.State.QUEUED, progress=0, heartbeat_at=None)
 
     def touch(self) -> None:
         """Note that the row was looked at (the watchdog queued its work again)."""

@@ -67,8 +67,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django_q",
+    # Before django_q: its `qcluster` command is this project's (with the supervisor).
     "restorer",
+    "django_q",
     "restorer.accounts",
     "restorer.api",
     "albums",
@@ -354,10 +355,13 @@ WEB_WORKERS = envint("WEB_WORKERS", 2, minimum=1)
 WEB_TIMEOUT = envint("WEB_TIMEOUT", 120, minimum=5)
 WEB_GRACEFUL_TIMEOUT = envint("WEB_GRACEFUL_TIMEOUT", 30, minimum=1)
 WEB_KEEPALIVE = envint("WEB_KEEPALIVE", 5, minimum=1)
-# Threads per worker (gunicorn's gthread worker when above 1): a burst of uploads then
-# shares the workers with other requests, such as the load balancer's health probe,
-# instead of queueing every one of them behind it.
-WEB_THREADS = envint("WEB_THREADS", 4, minimum=1)
+# Threads per worker (gunicorn's gthread worker when above 1). A visitor on a slow line
+# holds a thread for as long as a download takes to reach them, and a burst of uploads
+# holds several: with enough threads other requests, such as the load balancer's health
+# probe, are still served. 2 workers x 24 threads leave room beside 20 slow readers even
+# when the kernel hands them all to one worker; a buffering proxy in front frees them
+# sooner (docs/deploy.md).
+WEB_THREADS = envint("WEB_THREADS", 24, minimum=1)
 WEB_MAX_REQUESTS = envint("WEB_MAX_REQUESTS", 1000, minimum=0)
 # Addresses of the reverse proxies whose X-Forwarded-* headers gunicorn believes.
 WEB_FORWARDED_ALLOW_IPS = envstr("WEB_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
@@ -403,7 +407,7 @@ RESTORER_INPUT_MAX_SIDE = envint("RESTORER_INPUT_MAX_SIDE", 2048, minimum=256, m
 # How long one run of the dispatcher (the task that owns every PicWish call) lasts
 # before handing over to a fresh task, and how long its lease outlives a dead worker.
 RESTORER_DISPATCH_SECONDS = envint("RESTORER_DISPATCH_SECONDS", 50, minimum=5)
-RESTORER_LEASE_SECONDS = envint("RESTORER_LEASE_SECONDS", 30, minimum=2)
+RESTORER_LEASE_SECONDS = envint("RESTORER_LEASE_SECONDS", 4, minimum=2)
 if RESTORER_DISPATCH_SECONDS + 30 > Q_TIMEOUT:
     raise ImproperlyConfigured(
         f"RESTORER_DISPATCH_SECONDS ({RESTORER_DISPATCH_SECONDS}) must be at least 30 s below "

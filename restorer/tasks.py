@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from restorer import clients, imaging
+from restorer import clients, imaging, recovery
 from restorer.api.retention import fail_lost_fetches, purge_expired
 from restorer.dispatcher import LEASE_NAME, Dispatcher, has_work
 from restorer.logs import job_context
@@ -33,35 +33,44 @@ MAX_LOCAL_ATTEMPTS = 3
 
 def prepare(pk: int) -> None:
     """Make the prepared input, then hand the restoration to its provider."""
-    job = Restoration.objects.filter(pk=pk, state=State.QUEUED).first()
+    if not recovery.claim(Restoration.objects.filter(state=State.QUEUED), pk):
+        return  # done meanwhile, or a live worker is on it
+    job = Restoration.objects.filter(pk=pk).first()
     if job is None:
         return
     with job_context(job):
-        _prepare(job)
+        with recovery.heartbeat(Restoration, pk):
+            ready = _prepare(job)
+        if not ready:
+            return
+        log.info("restoration %s: input prepared, for %s", job.code, job.provider)
+        if job.provider == Restoration.Provider.LOCAL:
+            run_local(job.pk)
+        else:
+            kick_dispatcher()
 
 
-def _prepare(job: Restoration) -> None:
+def _prepare(job: Restoration) -> bool:
+    """Make the job's input; True when it is ready for its provider. A repair by hand is
+    done here and then, and is never sent on."""
     if job.repair_mask:
         _run_repair(job)
-        return
-    if not job.input_ready:
-        try:
-            job.prepare_input()
-        except imaging.ImageRejected as exc:
-            job.mark_failed("unreadable", f"This photo {exc.reason}", from_states=[State.QUEUED])
-            return
-        except FileNotFoundError:
-            job.mark_failed(
-                "source_missing",
-                "The original of this photo is no longer stored.",
-                from_states=[State.QUEUED],
-            )
-            return
-    log.info("restoration %s: input prepared, for %s", job.code, job.provider)
-    if job.provider == Restoration.Provider.LOCAL:
-        run_local(job.pk)
-    else:
-        kick_dispatcher()
+        return False
+    if job.input_ready:
+        return True
+    try:
+        job.prepare_input()
+    except imaging.ImageRejected as exc:
+        job.mark_failed("unreadable", f"This photo {exc.reason}", from_states=[State.QUEUED])
+        return False
+    except FileNotFoundError:
+        job.mark_failed(
+            "source_missing",
+            "The original of this photo is no longer stored.",
+            from_states=[State.QUEUED],
+        )
+        return False
+    return True
 
 
 def run_local(pk: int) -> None:
@@ -76,6 +85,11 @@ def run_local(pk: int) -> None:
 def _run_local(job: Restoration) -> None:
     if not job.start_processing():
         return
+    with recovery.heartbeat(Restoration, job.pk):
+        _restore_locally(job)
+
+
+def _restore_locally(job: Restoration) -> None:
     log.info("restoration %s: embedded engine, %s", job.code, job.options_label)
     last = {"at": 0.0, "progress": 0}
 
@@ -168,13 +182,17 @@ def _run_repair(job: Restoration) -> None:
 
 
 def kick_dispatcher() -> None:
-    """Make sure a dispatcher runs (a running one sees new work by itself)."""
-    if not Lease.held(LEASE_NAME):
+    """Make sure a dispatcher runs (a running one sees new work by itself). Where a
+    cluster's supervisor is alive it starts one within a tick (restorer/supervisor.py);
+    a task is queued only where none is."""
+    if not Lease.held(LEASE_NAME) and not recovery.live_clusters():
         enqueue("restorer.tasks.dispatch", task_name=f"dispatch-{uuid.uuid4().hex[:8]}")
 
 
 def dispatch() -> str:
     """Run the dispatcher for one window; hand over to a fresh task if work remains."""
+    if recovery.live_clusters():
+        return "a cluster's supervisor runs the dispatcher"  # restorer/supervisor.py
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     if not Lease.acquire(LEASE_NAME, holder, settings.RESTORER_LEASE_SECONDS):
         return "another dispatcher is running"
@@ -198,10 +216,12 @@ def dispatch() -> str:
 
 def download(pk: int) -> None:
     """Fetch a finished result at once (its URL lives an hour), check it and store it."""
-    job = Restoration.objects.filter(pk=pk, state=State.DOWNLOADING).first()
+    if not recovery.claim(Restoration.objects.filter(state=State.DOWNLOADING), pk):
+        return  # stored meanwhile, or a live worker is on it
+    job = Restoration.objects.filter(pk=pk).first()
     if job is None:
         return
-    with job_context(job):
+    with job_context(job), recovery.heartbeat(Restoration, pk):
         _download(job)
 
 
@@ -244,17 +264,22 @@ def _download(job: Restoration) -> None:
 
 
 def watchdog() -> dict:
-    """Move on restorations whose task was lost or whose worker died (every minute)."""
+    """Move on restorations whose task was lost or whose worker died.
+
+    Run every few seconds by each cluster's supervisor thread (restorer/supervisor.py),
+    and every minute by a django-q2 schedule; every move is a compare-and-set, so two
+    runs at once move each row once.
+    """
     now = timezone.now()
     moved = {"failed": 0, "requeued": 0}
     rows = Restoration.objects
     stalled = now - timedelta(seconds=settings.Q_TIMEOUT + 60)
     lost_after = timedelta(seconds=2 * settings.Q_RETRY)
 
-    # A create was under way when its worker died: it may have been paid for, so it
+    # A create was under way when its dispatcher died: it may have been paid for, so it
     # is not sent again blindly.
     interrupted = now - timedelta(seconds=settings.PICWISH_REQUEST_TIMEOUT + 60)
-    for job in rows.interrupted_submissions(interrupted):
+    for job in rows.interrupted_submissions(now, interrupted):
         moved["failed"] += job.mark_failed(
             "submit_interrupted",
             "Sending this photo to PicWish was interrupted. To avoid paying twice it was not "
@@ -270,17 +295,29 @@ def watchdog() -> dict:
             from_states=[State.SUBMITTED],
         )
 
+    # A worker died in the middle of a step: its heartbeat stopped.
+    for job in rows.abandoned(now):
+        moved[_recover(job)] += 1
+
+    # A cluster died: the steps it had taken from the broker but not begun are gone.
+    if recovery.dead_clusters(now):
+        for job in rows.unclaimed_steps():
+            recovery.requeue(_STEP[job.state], job.pk, "its cluster stopped")
+            moved["requeued"] += 1
+        for sweeper in recovery.other_sweepers():
+            moved["requeued"] += sweeper(now, dead_cluster=True)
+    for sweeper in recovery.other_sweepers():
+        moved["requeued"] += sweeper(now, dead_cluster=False)
+
+    # Rows from before heartbeats, or whose task never reached any broker.
     for job in rows.lost_downloads(now - lost_after):
-        with job_context(job):
-            log.warning("restoration %s: its download was lost, queued again", job.code)
-        enqueue("restorer.tasks.download", job.pk)
+        recovery.requeue("restorer.tasks.download", job.pk, "its download was lost")
+        job.touch()
         moved["requeued"] += 1
 
     for job in rows.lost_preparations(now - lost_after):
         job.touch()
-        with job_context(job):
-            log.warning("restoration %s: its preparation was lost, queued again", job.code)
-        enqueue("restorer.tasks.prepare", job.pk)
+        recovery.requeue("restorer.tasks.prepare", job.pk, "its preparation was lost")
         moved["requeued"] += 1
 
     for job in rows.stalled(stalled):
@@ -291,9 +328,7 @@ def watchdog() -> dict:
                 from_states=[State.PROCESSING],
             )
         elif job.requeue_stalled():
-            with job_context(job):
-                log.warning("restoration %s: its worker stopped, queued again", job.code)
-            enqueue("restorer.tasks.prepare", job.pk)
+            recovery.requeue("restorer.tasks.prepare", job.pk, "its worker stopped")
             moved["requeued"] += 1
 
     if has_work():
@@ -303,3 +338,35 @@ def watchdog() -> dict:
     if any(moved.values()):
         log.warning("watchdog moved restorations on: %s", moved)
     return moved
+
+
+# The task that carries a row on from each state its workers claim.
+_STEP = {
+    State.QUEUED: "restorer.tasks.prepare",
+    State.PROCESSING: "restorer.tasks.prepare",
+    State.DOWNLOADING: "restorer.tasks.download",
+}
+_STEP_NAMES = {
+    State.QUEUED: "preparing this photo",
+    State.PROCESSING: "restoring this photo",
+    State.DOWNLOADING: "storing the restored photo",
+}
+
+
+def _recover(job: Restoration) -> str:
+    """Queue again the step a dead worker left, or fail the row if that keeps happening."""
+    with job_context(job):
+        if job.recoveries >= recovery.MAX_RECOVERIES:
+            failed = job.mark_failed(
+                "worker_stopped",
+                f"The worker {_STEP_NAMES[job.state]} stopped {job.recoveries + 1} times. "
+                "Try again; if it happens again, tell the person who runs this site.",
+                from_states=[job.state],
+            )
+            return "failed" if failed else "requeued"
+        if not recovery.take_back(Restoration, job):
+            return "requeued"  # another sweep got there first
+        if job.state == State.PROCESSING and not job.requeue_stalled():
+            return "requeued"
+        recovery.requeue(_STEP[job.state], job.pk, f"its worker stopped {_STEP_NAMES[job.state]}")
+        return "requeued"

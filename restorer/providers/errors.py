@@ -245,6 +245,24 @@ class CreateOutcomeUnknown(ProviderError):
         )
 
 
+class InvalidTaskId(ProviderError):
+    """A create answered with a task id no poll can use (a path, a control character…).
+
+    Not retryable for the same reason as CreateOutcomeUnknown: a task may have started.
+    """
+
+    def __init__(self, *, detail: str = "", status: int | None = None) -> None:
+        super().__init__(
+            "invalid_task_id",
+            "PicWish took this photo but answered with a task id that cannot be used, so "
+            "its result cannot be fetched. It was not sent again to avoid paying twice; "
+            "start the restoration again if no result appears.",
+            False,
+            status=status,
+            detail=detail,
+        )
+
+
 # --- errors of the task and its result -----------------------------------------------------
 
 # state -> (code, person-facing message). A failed task stays failed; the person may try

@@ -17,7 +17,9 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import json
 import logging
+import math
 import re
 import time
 import warnings
@@ -40,6 +42,7 @@ from restorer.providers.errors import (
     DeadlineExceeded,
     ImageTooLarge,
     InvalidResult,
+    InvalidTaskId,
     MalformedResponse,
     NetworkError,
     NotFound,
@@ -59,7 +62,10 @@ ENDPOINT = "/api/tasks/visual/restoration-old-photo"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_CONTENT_TYPES = frozenset({"image/jpeg", "image/png"})
 RESULT_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
-_TASK_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+# Letters, digits and a little punctuation, never only dots (a path segment of its own).
+_TASK_ID_RE = re.compile(r"^(?!\.+$)[A-Za-z0-9_.:-]{1,128}$")
+# An envelope carries at most a base64 result; anything larger is not an answer to read.
+ENVELOPE_SLACK = 1024 * 1024
 _BASE64_RE = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")
 
 
@@ -123,13 +129,28 @@ def _as_int(value: Any, name: str) -> int:
     raise MalformedResponse(detail=f"{name} is not an integer: {str(value)[:40]!r}")
 
 
+def _as_progress(value: Any) -> int:
+    """0 to 100 from whatever was sent: progress only paces the polls, so an odd value
+    (text, a fraction, a negative or endless number) counts as no progress reported."""
+    if value is None or isinstance(value, bool):
+        return 0
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    if not math.isfinite(number):
+        return 0
+    return int(min(100.0, max(0.0, number)))
+
+
 def _as_timestamp(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        stamp = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return stamp if math.isfinite(stamp) else None
 
 
 def _split_result(value: str, return_type: int | None) -> tuple[str | None, str | None]:
@@ -152,8 +173,7 @@ def parse_status(data: dict[str, Any], *, task_id: str | None = None) -> TaskSta
     if "state" not in data:
         raise MalformedResponse(detail="no state in the answer")
     state = _as_int(data["state"], "state")
-    progress = data.get("progress")
-    progress = min(100, max(0, _as_int(progress, "progress"))) if progress is not None else 0
+    progress = _as_progress(data.get("progress"))
     return_type = data.get("return_type")
     return_type = _as_int(return_type, "return_type") if return_type is not None else None
     image = data.get("image")
@@ -296,6 +316,9 @@ class PicWishClient:
         if not isinstance(task_id, str) or not task_id:
             # PicWish answered 200 but we cannot tell which task it started, if any.
             raise CreateOutcomeUnknown(detail="the create answer had no task_id")
+        if not _TASK_ID_RE.match(task_id):
+            # A task may have started, but no poll can name it safely.
+            raise InvalidTaskId(detail=f"task id {task_id[:60]!r}")
         logger.info("PicWish task %s created", task_id)
         return task_id
 
@@ -401,12 +424,16 @@ class PicWishClient:
         what = "create" if for_create else "poll"
         started = time.monotonic()
         try:
-            response = self.session.request(method, url, headers=headers, **kwargs)
+            response = self.session.request(method, url, headers=headers, stream=True, **kwargs)
+            try:
+                body = self._read_body(response, for_create=for_create)
+            finally:
+                response.close()
         except requests.RequestException as exc:
             raise self._network_error(exc, for_create=for_create) from None
         elapsed = time.monotonic() - started
         try:
-            data = self._read_envelope(response, for_create=for_create)
+            data = self._read_envelope(response, body, for_create=for_create)
         except ProviderError as exc:
             logger.warning(
                 "PicWish %s answered HTTP %s in %.2fs: %s (%s)",
@@ -431,12 +458,35 @@ class PicWishClient:
         logger.warning("PicWish could not be reached: %s", detail)
         return NetworkError(timeout=isinstance(exc, requests.Timeout), detail=detail)
 
-    def _read_envelope(self, response: requests.Response, *, for_create: bool) -> dict[str, Any]:
+    def _read_body(self, response: requests.Response, *, for_create: bool) -> bytes:
+        """The answer's bytes, refusing one larger than any envelope can be."""
+        limit = self.max_result_bytes * 4 // 3 + ENVELOPE_SLACK
+        # A server dripping bytes just inside the read timeout must not hold the caller.
+        deadline = time.monotonic() + sum(self.timeout)
+        chunks, size = [], 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            too_slow = time.monotonic() > deadline
+            if size > limit or too_slow:
+                detail = f"HTTP {response.status_code}, " + (
+                    f"an answer still arriving after {sum(self.timeout):g} s"
+                    if too_slow
+                    else f"an answer of more than {limit} bytes"
+                )
+                if for_create:
+                    raise CreateOutcomeUnknown(detail=detail)
+                raise MalformedResponse(status=response.status_code, detail=detail)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _read_envelope(
+        self, response: requests.Response, raw: bytes, *, for_create: bool
+    ) -> dict[str, Any]:
         http_status = response.status_code
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         try:
-            body = response.json()
-        except ValueError:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):
             body = None
         body_status = None
         message = ""

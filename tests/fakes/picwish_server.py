@@ -51,6 +51,32 @@ MAX_DIMENSION = 2048
 DEFAULT_MAX_UPLOAD = 20 * 1024 * 1024
 DEFAULT_ERROR_STATUSES = (500, 502, 503)
 
+# Answers no careful server sends, each given to one task (FakePicWish.poison_next):
+# the create answer's task id or body, or later every status answer of the task.
+CREATE_POISONS = {
+    "task_id_path": "a task id that is a path: ../../../etc/passwd",
+    "task_id_long": "a task id of 500 characters",
+    "task_id_number": "a task id that is a number",
+    "create_not_json": "an HTML page instead of the JSON envelope",
+    "create_huge": "a body of HUGE_BODY_BYTES",
+}
+POLL_POISONS = {
+    "poll_not_json": "an HTML page instead of the JSON envelope",
+    "poll_huge": "a body of HUGE_BODY_BYTES",
+    "poll_no_data": "an envelope whose data is a string",
+    "poll_wrong_task": "an answer about another task",
+    "state_text": "a state that is a word",
+    "progress_absurd": "progress and times that are absurd (NaN, text, 1e300, negative)",
+    "result_not_string": "a finished task whose image is an object",
+    "result_neither": "a finished task whose image is neither a URL nor base64",
+    "result_bad_base64": "a finished task whose image is broken base64",
+    "result_wrong_host": "a finished task whose image URL is the cloud metadata address",
+    "result_not_picture": "a finished task whose image URL serves text",
+    "result_missing": "a finished task without an image",
+}
+POISONS = {**CREATE_POISONS, **POLL_POISONS}
+HUGE_BODY_BYTES = 4 * 1024 * 1024
+
 Latency = float | tuple[float, float]
 FailureRule = Callable[["FakeTask"], int | None]
 
@@ -99,6 +125,7 @@ class FakeTask:
     result: bytes | None = field(default=None, repr=False)
     filename: str = ""
     upload_size: int = 0
+    poison: str | None = None  # one of POISONS: how this task's answers go wrong
 
     def state_at(self, now: float) -> tuple[int, int]:
         """(state, progress) at monotonic time ``now``."""
@@ -306,6 +333,7 @@ class FakePicWish:
         self._failure_rule: FailureRule | None = None
         self._error_queue: deque[int] = deque()
         self._malformed_left = 0
+        self._poison_queue: deque[str | None] = deque()
         self._reset_log()
 
     # --- lifecycle ---
@@ -380,6 +408,14 @@ class FakePicWish:
         with self._lock:
             self._error_queue.extend(statuses[i % len(statuses)] for i in range(count))
 
+    def poison_next(self, kind: str, count: int = 1, *, after: int = 0) -> None:
+        """`count` created tasks, after the next `after`, get answers of this kind
+        (see POISONS)."""
+        if kind not in POISONS:
+            raise ValueError(f"unknown poison {kind!r}: one of {sorted(POISONS)}")
+        with self._lock:
+            self._poison_queue.extend([None] * after + [kind] * count)
+
     def malformed_next(self, count: int = 1) -> None:
         """The next ``count`` API requests answer HTTP 200 with a body that is not JSON."""
         with self._lock:
@@ -436,6 +472,7 @@ class FakePicWish:
                 statuses[str(record.status)] += 1
             return {
                 "creates": len(self.creates),
+                "created_files": [create.filename for create in self.creates],
                 "polls": len(self.polls),
                 "requests": len(self.requests),
                 "rate_limited": sum(self._rate_limited.values()),
@@ -553,6 +590,8 @@ class FakePicWish:
                 task.result, task.fail_state = derive_result(data)
             else:
                 task.fail_state = -3  # the fake cannot download image_url
+            if self._poison_queue:
+                task.poison = self._poison_queue.popleft()
             if self._fail_queue:
                 task.fail_state = self._fail_queue.popleft()
             elif self._failure_rule is not None:
@@ -718,7 +757,56 @@ def _make_handler(fake: FakePicWish) -> type[BaseHTTPRequestHandler]:
             else:
                 data = {"task_id": task.task_id}
             self._delay()
+            if task.poison in CREATE_POISONS:
+                self._send_poison(task.poison, data)
+                return
             self._send_json(200, {"status": 200, "message": "success", "data": data})
+
+        def _send_poison(self, kind: str, data: dict[str, Any]) -> None:
+            """One poisoned answer (see POISONS)."""
+            if kind in ("create_not_json", "poll_not_json"):
+                self._send(200, b"<html><body>Service moved</body></html>", "text/html")
+                return
+            if kind in ("create_huge", "poll_huge"):
+                head = b'{"status": 200, "message": "success", "data": {"task_id": "'
+                self._send(200, head + b"x" * HUGE_BODY_BYTES, "application/json")
+                return
+            if kind == "poll_no_data":
+                self._send_json(200, {"status": 200, "message": "success", "data": "done"})
+                return
+            data = dict(data)
+            if kind == "task_id_path":
+                data["task_id"] = "../../../etc/passwd"
+            elif kind == "task_id_long":
+                data["task_id"] = "7" * 500
+            elif kind == "task_id_number":
+                data["task_id"] = 12345
+            elif kind == "poll_wrong_task":
+                data["task_id"] = str(uuid.uuid4())
+            elif kind == "state_text":
+                data["state"] = "finished"
+            elif kind == "progress_absurd":
+                data["progress"] = ["NaN", "lots", -5, 1e300][len(fake.polls) % 4]
+                data["created_at"] = "yesterday"
+                data["processed_at"] = -1e300
+                if data["state"] == 1:
+                    data["completed_at"] = 1e300
+            elif data["state"] == 1:
+                field = "image" if "image" in data else "image_url"
+                if kind == "result_not_string":
+                    data[field] = {"url": data[field]}
+                elif kind == "result_neither":
+                    data[field] = "ftp://files.example/result.jpg"
+                elif kind == "result_bad_base64":
+                    data[field] = "data:image/jpeg;base64,@@@not base64@@@"
+                elif kind == "result_wrong_host":
+                    data[field] = "http://169.254.169.254/latest/meta-data/iam/"
+                elif kind == "result_missing":
+                    data.pop(field)
+                    data.pop("return_type", None)
+            # result_not_picture: the answer is fine, the result URL serves text.
+            body = json.dumps({"status": 200, "message": "success", "data": data})
+            self._send(200, body.encode(), "application/json")
 
         def _api_poll(self, api_key: str, task_id: str) -> None:
             with fake._lock:
@@ -728,6 +816,9 @@ def _make_handler(fake: FakePicWish) -> type[BaseHTTPRequestHandler]:
                 fake.polls.append(task_id)
                 data = fake._envelope_data(task, time.monotonic())
             self._delay()
+            if task.poison in POLL_POISONS:
+                self._send_poison(task.poison, data)
+                return
             self._send_json(200, {"status": 200, "message": "success", "data": data})
 
         def _result(self, path: str, query: dict[str, str]) -> None:
@@ -757,6 +848,8 @@ def _make_handler(fake: FakePicWish) -> type[BaseHTTPRequestHandler]:
             data = task.result
             if corrupt:
                 data = data[: len(data) // 2]
+            if task.poison == "result_not_picture":
+                data = b"Thank you for using our service!\n" * 100
             self._send(200, data, "image/jpeg")
 
         def _bytes(self, count: int, chunked: bool) -> None:
