@@ -145,26 +145,13 @@ class Album(models.Model):
             saved.append(photo.original.name)
             if thumbnail is not None:
                 photo.set_renditions(thumbnail, display, saved)
-            with transaction.atomic():
-                last = self.photos.aggregate(last=models.Max("position"))["last"]
-                photo.position = 0 if last is None else last + 1
-                photo.save()
-                Album.objects.filter(pk=self.pk).update(updated_at=timezone.now())
-        except IntegrityError:
-            delete_stored(saved)
-            existing = self.photos.filter(sha256=sha256).first()
-            if existing is None:
-                raise
-            raise DuplicatePhoto(existing) from None
+            _file_in(self, [photo])
         except BaseException:
             delete_stored(saved)
             raise
         if thumbnail is None:
             transaction.on_commit(lambda: _queue_renditions(photo.pk))
-        try:
-            photo.restore(options)
-        except QuotaExceeded as exc:
-            photo.restore_refusal = exc.message
+        _restore_new([photo], options)
         return photo
 
     def add_scan(self, upload: UploadedFile) -> ScanResult:
@@ -231,6 +218,19 @@ def _split_scan(album: Album, upload: UploadedFile) -> ScanResult:
             photo.set_renditions(thumbnail, display, saved)
             photos.append(photo)
         del rgb
+        _file_in(album, photos)
+    except BaseException:
+        delete_stored(saved)
+        raise
+    _restore_new(photos)
+    return ScanResult(photos)
+
+
+def _file_in(album: Album, photos: list[Photo]) -> None:
+    """Save new photos after the album's last one, in one transaction. A photo of the same
+    file saved meanwhile by another upload raises DuplicatePhoto; the caller deletes the
+    files it stored, whatever is raised."""
+    try:
         with transaction.atomic():
             last = album.photos.aggregate(last=models.Max("position"))["last"]
             for i, photo in enumerate(photos):
@@ -238,20 +238,19 @@ def _split_scan(album: Album, upload: UploadedFile) -> ScanResult:
                 photo.save()
             Album.objects.filter(pk=album.pk).update(updated_at=timezone.now())
     except IntegrityError:
-        delete_stored(saved)
         existing = album.photos.filter(sha256__in=[p.sha256 for p in photos]).first()
         if existing is None:
             raise
         raise DuplicatePhoto(existing) from None
-    except BaseException:
-        delete_stored(saved)
-        raise
+
+
+def _restore_new(photos: list[Photo], options: RestoreOptions | None = None) -> None:
+    """Start each new photo's restoration; a quota refusal is kept on the photo to show."""
     for photo in photos:
         try:
-            photo.restore()
+            photo.restore(options)
         except QuotaExceeded as exc:
             photo.restore_refusal = exc.message
-    return ScanResult(photos)
 
 
 def _check_upload(album: Album, upload: UploadedFile) -> None:
