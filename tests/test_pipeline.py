@@ -90,7 +90,7 @@ def dispatcher(seconds=10.0, holder="test") -> Dispatcher:
     limiter = clients.picwish_limiter()
     assert Lease.acquire(LEASE_NAME, holder, 5)
     return Dispatcher(
-        clients.picwish_client(throttled=False),
+        clients.picwish_client(limiter, throttled=False),
         holder=holder,
         limiter=limiter,
         run_seconds=seconds,
