@@ -69,7 +69,7 @@ def environment(workdir: Path, url: str, key: str) -> dict:
         "RESTORER_PROVIDER": "picwish",
         "Q_WORKERS": "2",
         "Q_POLL": "0.2",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         "DJANGO_SETTINGS_MODULE": "restorer.settings",
     }
 
