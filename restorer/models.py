@@ -767,6 +767,9 @@ class ApiBudget(models.Model):
     name = models.CharField(max_length=40, primary_key=True)
     next_free_at = models.FloatField(default=0.0)  # Unix seconds
     calls = models.PositiveBigIntegerField(default=0)
+    # Seconds added to each spacing, widened by 429s and narrowed by calm calls since.
+    margin = models.FloatField(default=0.01)
+    calm_calls = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.name

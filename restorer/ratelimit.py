@@ -10,10 +10,11 @@ went out (`sent`), and the next free slot moves to keep its distance from that m
 otherwise a late call and the next one, on time, would reach the provider too close
 together and cost a 429 and its Retry-After pause.
 
-The margin added to each spacing adapts to the jitter the provider actually sees: each
-429 widens it (up to MAX_MARGIN), and every CALM_CALLS calls without one narrow it again
-towards JITTER_MARGIN. A 429 costs a second of everybody's budget; a margin too wide
-costs a little of every call.
+The margin adapts to the jitter the provider actually sees, and lives in the shared row,
+so a dispatcher taking over from a dead one starts from what was learnt: each 429 widens
+it by MARGIN_STEP (up to MAX_MARGIN), and every CALM_CALLS calls without one narrow it by
+half a step, back towards JITTER_MARGIN. A 429 costs everybody a second of the budget; a
+margin too wide costs a little of every call.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from django.db.models.functions import Greatest
 
 from restorer.models import ApiBudget
 
-JITTER_MARGIN = 0.01  # seconds added to each spacing, so arrival jitter never bunches calls
-MAX_MARGIN = 0.1  # the widest the margin grows after 429s
+JITTER_MARGIN = 0.01  # the narrowest margin, seconds added to each spacing
+MAX_MARGIN = 0.1  # the widest it grows after 429s
 MARGIN_STEP = 0.02  # how much one 429 widens it
-CALM_CALLS = 40  # calls without a 429 after which it narrows by a step again
+CALM_CALLS = 60  # calls without a 429 after which it narrows by half a step
 LATE_TOLERANCE = 0.003  # seconds a call may go out after its slot before the next moves
 
 
@@ -39,8 +40,7 @@ class SharedRateLimiter:
             raise ValueError("qps must be positive")
         self.name = name
         self.spacing = 1.0 / qps
-        self.margin = JITTER_MARGIN
-        self.calm = 0  # calls since the last 429
+        self.margin = JITTER_MARGIN  # as last read from the shared row
         self.clock = clock
         self.sleep = sleep
         self.booked: float | None = None  # the slot of the call about to go out
@@ -49,19 +49,26 @@ class SharedRateLimiter:
     def interval(self) -> float:
         return self.spacing + self.margin
 
+    def _budget(self) -> ApiBudget:
+        budget, _ = ApiBudget.objects.select_for_update().get_or_create(
+            name=self.name, defaults={"margin": JITTER_MARGIN}
+        )
+        return budget
+
     def reserve(self) -> float:
         """Book the next free slot; return the Unix time it starts."""
         with transaction.atomic():
-            budget, _ = ApiBudget.objects.select_for_update().get_or_create(name=self.name)
+            budget = self._budget()
+            budget.calm_calls += 1
+            if budget.calm_calls >= CALM_CALLS and budget.margin > JITTER_MARGIN:
+                budget.calm_calls = 0
+                budget.margin = max(JITTER_MARGIN, budget.margin - MARGIN_STEP / 2)
+            self.margin = budget.margin
             now = self.clock()
             slot = max(budget.next_free_at, now)
             budget.next_free_at = slot + self.interval
             budget.calls += 1
-            budget.save(update_fields=["next_free_at", "calls"])
-        self.calm += 1
-        if self.calm >= CALM_CALLS and self.margin > JITTER_MARGIN:
-            self.calm = 0
-            self.margin = max(JITTER_MARGIN, self.margin - MARGIN_STEP / 2)
+            budget.save(update_fields=["next_free_at", "calls", "margin", "calm_calls"])
         return slot
 
     def acquire(self) -> None:
@@ -71,6 +78,8 @@ class SharedRateLimiter:
         if delay > 0:
             self.sleep(delay)
         self.booked = slot
+
+    __call__ = acquire
 
     def sent(self) -> None:
         """The call booked last goes out now: when late, the next slot moves with it."""
@@ -83,14 +92,13 @@ class SharedRateLimiter:
                 next_free_at=Greatest(F("next_free_at"), now + self.interval)
             )
 
-    __call__ = acquire
-
     def pause(self, seconds: float) -> None:
-        """Nobody calls for `seconds` (the provider said Retry-After); calls from this
-        limiter keep a wider distance for a while."""
-        self.calm = 0
-        self.margin = min(MAX_MARGIN, self.margin + MARGIN_STEP)
+        """Nobody calls for `seconds` (the provider said Retry-After), and calls keep a
+        wider distance for a while."""
         with transaction.atomic():
-            budget, _ = ApiBudget.objects.select_for_update().get_or_create(name=self.name)
+            budget = self._budget()
             budget.next_free_at = max(budget.next_free_at, self.clock() + seconds)
-            budget.save(update_fields=["next_free_at"])
+            budget.margin = min(MAX_MARGIN, budget.margin + MARGIN_STEP)
+            budget.calm_calls = 0
+            self.margin = budget.margin
+            budget.save(update_fields=["next_free_at", "margin", "calm_calls"])

@@ -89,3 +89,15 @@ def test_a_429_widens_the_spacing_and_calm_narrows_it_again():
         one.acquire()
         one.sent()
     assert one.interval == pytest.approx(narrow)
+
+
+def test_what_a_429_taught_is_shared_with_a_limiter_that_takes_over():
+    clock = Clock()
+    first = limiter(clock)
+    first.acquire()
+    first.pause(1)
+    successor = limiter(clock)  # another process, after the first one died
+    successor.acquire()
+    successor.sent()
+    assert successor.interval == pytest.approx(first.interval)
+    assert successor.interval > 0.5 + JITTER_MARGIN
