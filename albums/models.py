@@ -630,6 +630,14 @@ class Photo(models.Model):
         return self.caption_title or self.original_name
 
     @property
+    def story_after_title(self) -> str:
+        """The story's lines after the first, which titles the photo (all of it when the
+        first line was too long to be a title whole)."""
+        story = self.caption.strip()
+        first, _, rest = story.partition("\n")
+        return rest.strip() if caption_line(first) == first.strip() else story
+
+    @property
     def caption_title(self) -> str:
         """The story's first line: what others than the owner see as a title."""
         return caption_line(self.caption)

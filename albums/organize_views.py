@@ -158,11 +158,14 @@ def photos_bulk(request: HttpRequest, code: str) -> HttpResponse:
             {"moved": len(selected), "album": target.code},
         )  # fmt: skip
 
-    # restore
+    # restore: with the options posted, else (from the album page) the album's
     restore_form = RestoreForm(request.POST)
     if not restore_form.is_valid():
         return _refuse(request, album, "Choose how to restore the photos.")
     options = restore_form.cleaned_data["options"]
+    if "restoration_type" not in request.POST:
+        options = album.default_options
+    restore_form = RestoreForm(initial=RestoreForm.initial_for(options))
     if confirmed:
         try:
             album.restore_photos(selected, options)
@@ -170,7 +173,7 @@ def photos_bulk(request: HttpRequest, code: str) -> HttpResponse:
             if _wants_json(request):
                 return _refuse(request, album, exc.message, status=409)
             context.update(restoration_cost(album, selected, options), error=exc.message)
-            context["restore_form"] = restore_form
+            context.update(restore_form=restore_form)
             return render(request, "albums/bulk_confirm.html", context, status=409)
         return _done(
             request, album, f"Restoring {_photos(len(selected)).lower()} again.",

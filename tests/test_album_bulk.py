@@ -69,6 +69,10 @@ def test_the_confirmation_counts_paid_restorations_and_the_quota_left(
     # the album's options again: under way already, so not paid twice
     same = bulk(alice_client, album, "restore", photos, restoration_type="1", model_type="1")
     assert "No paid restoration" in same.content.decode()
+    # from the album page no options are posted: the album's own are offered, and counted
+    album_page = bulk(alice_client, album, "restore", photos).content.decode()
+    assert "No paid restoration" in album_page
+    assert 'value="1" id="id_restoration_type_1" checked' in album_page
     other = bulk(alice_client, album, "restore", photos[:2], restoration_type="2")
     html = other.content.decode()
     assert "2 paid restorations" in html

@@ -38,7 +38,8 @@ def test_the_details_are_saved_and_shown(alice_client, photo):
     assert photo.place == "Brighton"
     assert [p.name for p in photo.people.all()] == ["Anna", "Uncle Tom"]
     page = alice_client.get(photo.get_absolute_url()).content.decode()
-    assert "Anna and Tom at the seaside.<br><br>Tom had just come back" in page
+    assert '<h1 class="photo-title">Anna and Tom at the seaside.</h1>' in page
+    assert '<p class="story">Tom had just come back from the war.</p>' in page
     assert "about 1946" in page and "Brighton" in page
     assert '<option value="Uncle Tom">' in page  # suggested next time
 
