@@ -10,9 +10,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from albums import downloads
 from albums.forms import BulkForm, RestoreForm
 from albums.models import Album, MoveRefused, OrderRefused, Photo, paid_restorations
-from albums.permissions import may_change_album
+from albums.permissions import may_change_album, viewable_albums
 from restorer.models import QuotaExceeded, quota_left
 from restorer.providers.base import RestoreOptions
+
+CONFIRM = "Nothing was done yet: post again with confirm=1."
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -21,7 +23,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def _album_to_change(request: HttpRequest, code: str) -> Album:
     """404 for those who may not change the album, as on the owner's other pages."""
-    album = get_object_or_404(Album.objects.visible_to(request.user), code=code)
+    album = get_object_or_404(viewable_albums(request.user), code=code)
     if not may_change_album(request.user, album):
         raise Http404("No such album.")
     return album
@@ -134,6 +136,8 @@ def photos_bulk(request: HttpRequest, code: str) -> HttpResponse:
 
     if action == "delete":
         if not confirmed:
+            if _wants_json(request):
+                return JsonResponse({"photos": len(selected), "confirm": CONFIRM})
             return render(request, "albums/bulk_confirm.html", context)
         count = len(selected)
         Photo.objects.filter(pk__in=[photo.pk for photo in selected]).delete()
@@ -179,7 +183,13 @@ def photos_bulk(request: HttpRequest, code: str) -> HttpResponse:
             request, album, f"Restoring {_photos(len(selected)).lower()} again.",
             {"restoring": len(selected)},
         )  # fmt: skip
-    context.update(restoration_cost(album, selected, options), restore_form=restore_form)
+    cost = restoration_cost(album, selected, options)
+    if _wants_json(request):
+        return JsonResponse(
+            {"photos": len(selected), "paid": cost["paid"], "quota_left": cost["quota_left"],
+             "confirm": CONFIRM}
+        )  # fmt: skip
+    context.update(cost, restore_form=restore_form)
     return render(request, "albums/bulk_confirm.html", context)
 
 

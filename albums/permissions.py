@@ -7,13 +7,16 @@ roles (a member who may add details, say) change here only.
 
 from __future__ import annotations
 
-from albums.models import Album
+from albums.models import Album, AlbumQuerySet
+
+
+def viewable_albums(user) -> AlbumQuerySet:
+    """The albums a person may look at (and find photos of in search)."""
+    return Album.objects.visible_to(user)
 
 
 def may_view_album(user, album: Album) -> bool:
-    if not user.is_authenticated:
-        return False
-    return album.owner_id == user.id or album.members.filter(user=user).exists()
+    return viewable_albums(user).filter(pk=album.pk).exists()
 
 
 def may_edit_photo_details(user, album: Album) -> bool:

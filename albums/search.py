@@ -23,7 +23,8 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from albums.dates import DateNotUnderstood, FuzzyDate, parse_date
-from albums.models import Album, Photo, caption_line
+from albums.models import Photo, caption_line
+from albums.permissions import viewable_albums
 
 MAX_QUERY = 200
 # A date may be written in up to four words ("between 1935 and 1940").
@@ -72,7 +73,7 @@ def parse_query(query: str) -> list[Term]:
 
 def search_photos(user, terms: list[Term]):
     """Photos of the albums `user` may see that match every term, in date order."""
-    visible = Album.objects.visible_to(user).values("pk")
+    visible = viewable_albums(user).values("pk")
     photos = Photo.objects.filter(album__in=visible)
     for term in terms:
         if term.date is not None:

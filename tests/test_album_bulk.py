@@ -239,3 +239,22 @@ def test_saving_options_without_applying_restores_nothing(local, alice_client, a
     )
     assert response.status_code == 302
     assert Restoration.objects.count() == 2
+
+
+def test_a_script_gets_the_cost_before_confirming(picwish, settings, alice_client, album):
+    settings.RESTORER_MONTHLY_QUOTA = 10
+    photos = upload(alice_client, album, 2)
+    url = f"/albums/{album.code}/photos/bulk/"
+    codes = [p.code for p in photos]
+    preview = alice_client.post(
+        url, {"action": "restore", "photos": codes, "restoration_type": "2"}, headers=JSON
+    )
+    assert preview.json()["paid"] == 2 and preview.json()["quota_left"] == 8
+    assert "confirm=1" in preview.json()["confirm"]
+    assert Restoration.objects.count() == 2
+    deleting = alice_client.post(url, {"action": "delete", "photos": codes}, headers=JSON)
+    assert deleting.json()["photos"] == 2 and album.photos.count() == 2
+    deleted = alice_client.post(
+        url, {"action": "delete", "photos": codes, "confirm": "1"}, headers=JSON
+    )
+    assert deleted.json() == {"deleted": 2} and not album.photos.exists()
