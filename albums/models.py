@@ -220,7 +220,11 @@ class Album(models.Model):
         """Order the photos by when they were taken (by the start of what is known,
         then the end); undated photos go last, in their present order."""
         with transaction.atomic():
-            photos = list(self.photos.select_for_update().order_by("position", "pk"))
+            photos = list(
+                self.photos.select_for_update()
+                .order_by("position", "pk")
+                .only("pk", "position", "date_from", "date_to")
+            )
             dated = sorted(
                 (p for p in photos if p.date_from), key=lambda p: (p.date_from, p.date_to)
             )
