@@ -35,7 +35,7 @@ def test_the_album_appears_only_once_the_invitation_is_accepted(alice_client, al
     assert b"An invitation was sent to bob@example.org" in response.content
     assert not album.members.exists()
     bob_client = logged_in(bob)
-    assert "Shared with me" not in bob_client.get("/").content.decode()
+    assert "Shared with me</h2>" not in bob_client.get("/").content.decode()
     assert bob_client.get(album.get_absolute_url()).status_code == 404
     [message] = mail.outbox
     assert message.to == ["bob@example.org"]
@@ -87,8 +87,12 @@ def test_an_invitation_is_for_the_address_it_was_sent_to(alice_client, album, bo
     refused = logged_in(charlie).post(url, {"answer": "accept"})
     assert b"sent to another address" in refused.content
     assert not album.members.exists()
+    # Somebody not logged in is offered to log in or to sign up, and accepts nothing yet.
     anonymous = Client().get(url)
-    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    assert anonymous.status_code == 200
+    assert f'href="/accounts/login/?next={url}"' in anonymous.content.decode()
+    assert f'href="{url}signup/"' in anonymous.content.decode()
+    assert not album.members.exists()
 
 
 def test_declining_and_expiry(alice_client, album, bob):
