@@ -308,7 +308,13 @@ def _restore_new(photos: list[Photo], options: RestoreOptions | None = None) -> 
         try:
             photo.restore(options)
         except QuotaExceeded as exc:
-            photo.restore_refusal = exc.message
+            if photo.uploaded_by_id in (None, photo.album.owner_id):
+                photo.restore_refusal = exc.message
+            else:  # a contributor's upload is restored on the owner's quota
+                photo.restore_refusal = (
+                    "The album owner has used all of this month's restorations (what you "
+                    "add to their album counts as theirs): the photo was kept, not restored."
+                )
 
 
 def _check_upload(album: Album, upload: UploadedFile, uploaded_by=None) -> None:
