@@ -10,8 +10,9 @@ def account_for(identifier: str):
     """The one active account `identifier` names, or None.
 
     A username (as typed) wins; otherwise an address names the account that uses it,
-    whatever its case. An address used by two accounts names neither: logging in with it
-    must never pick one of them.
+    whatever its case. The database keeps an address to one account (the index of
+    accounts' migration 0001); should two ever share one, it names neither, so logging in
+    with it never picks one of them.
     """
     User = get_user_model()
     identifier = (identifier or "").strip()

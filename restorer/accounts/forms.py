@@ -88,9 +88,8 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": (
-            "That username or e-mail address and password do not match an account. The "
-            "password is case-sensitive. An address that two accounts share cannot be "
-            "used here: log in with your username."
+            "That username or e-mail address and password do not match an account. "
+            "The password is case-sensitive."
         ),
     }
 
