@@ -62,6 +62,12 @@ def _get_photo(album: Album, photo_code: str) -> Photo:
     return photo
 
 
+def get_photo_for_contributor(request: HttpRequest, code: str, photo_code: str) -> Photo:
+    """The photo if this person may edit its caption and details (the album's owner or
+    any contributor, whoever uploaded it); 404 otherwise."""
+    return _get_photo(get_album_for_contributor(request, code), photo_code)
+
+
 def get_managed_photo(request: HttpRequest, code: str, photo_code: str) -> Photo:
     """The photo if this person may delete it, edit its picture and handle its versions
     (its album's owner, or the contributor who uploaded it); 404 otherwise."""
@@ -635,7 +641,7 @@ def photo_damage(request: HttpRequest, code: str, photo_code: str) -> HttpRespon
 
 @require_POST
 def photo_caption(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
-    photo = _get_photo(get_album_for_contributor(request, code), photo_code)
+    photo = get_photo_for_contributor(request, code, photo_code)
     form = CaptionForm(request.POST)
     if form.is_valid():
         photo.caption = form.cleaned_data["caption"]
