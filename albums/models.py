@@ -132,8 +132,9 @@ class Album(models.Model):
         return reverse("albums:detail", args=[self.code])
 
     def role_of(self, user) -> str | None:
-        """ "owner", "contributor", "viewer" or None; from AlbumQuerySet.with_role_of()
-        when the album was fetched with it for this person, else asked of the database."""
+        """What this person is to the album ("owner", "contributor", "viewer", or None):
+        from AlbumQuerySet.with_role_of() when the album was fetched with it for them,
+        else asked of the database."""
         if not user.is_authenticated:
             return None
         if getattr(self, "role_user_id", None) == user.pk:
@@ -163,12 +164,14 @@ class Album(models.Model):
         uploaded_by=None,
     ) -> Photo:
         """Check an uploaded file and keep it as a photo of this album, restored with
-        `options` (the album's unless given). Whoever uploads it, its storage and its
-        restorations count against the album's owner.
+        `options` (the album's unless given), as uploaded by `uploaded_by` (the owner
+        unless given). Whoever uploads it, its storage and its restorations count
+        against the album's owner.
 
         Raises imaging.ImageRejected or DuplicatePhoto; either way nothing is left
         behind in storage or the database.
         """
+        uploaded_by = uploaded_by or self.owner
         _check_upload(self, upload, uploaded_by)
         sha256 = _sha256(upload)
         existing = self.photos.filter(sha256=sha256).first()
@@ -231,6 +234,7 @@ def _split_scan(album: Album, upload: UploadedFile, uploaded_by) -> ScanResult:
     """Album.add_scan's work: one photo per print, all sharing the stored scan."""
     from restorer.scans import find_prints
 
+    uploaded_by = uploaded_by or album.owner
     _check_upload(album, upload, uploaded_by)
     sha256 = _sha256(upload)
     info = imaging.inspect(upload, max_pixels=settings.MAX_IMAGE_PIXELS)
@@ -317,7 +321,7 @@ def _restore_new(photos: list[Photo], options: RestoreOptions | None = None) -> 
                 )
 
 
-def _check_upload(album: Album, upload: UploadedFile, uploaded_by=None) -> None:
+def _check_upload(album: Album, upload: UploadedFile, uploaded_by) -> None:
     if upload.size > settings.MAX_UPLOAD_SIZE:
         raise imaging.ImageRejected(
             f"is {human_size(upload.size)}; the limit is "
@@ -327,7 +331,7 @@ def _check_upload(album: Album, upload: UploadedFile, uploaded_by=None) -> None:
         raise imaging.ImageRejected("is empty.")
     quota = settings.STORAGE_QUOTA_PER_PERSON
     if quota and Photo.objects.stored_by(album.owner) + upload.size > quota:
-        if uploaded_by is not None and uploaded_by.pk != album.owner_id:
+        if uploaded_by.pk != album.owner_id:
             raise imaging.ImageRejected(
                 f"would take the album owner's photos past their {human_size(quota)} of "
                 "storage (what you add here counts as theirs). Ask them to make room."

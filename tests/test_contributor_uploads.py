@@ -80,3 +80,30 @@ def test_a_viewer_uploads_nothing(album, bob, bob_client):
     AlbumMember.objects.create(album=album, user=bob, role=Role.VIEWER)
     assert upload(bob_client, album, ("b.jpg", images.jpeg())).status_code == 404
     assert not Photo.objects.exists()
+
+
+def test_every_print_of_a_contributors_scan_is_theirs(settings, album, alice, bob, contributor):
+    from PIL import Image
+
+    from tests.images import encode
+    from tests.scans import layout, make_scan
+
+    settings.RESTORER_PROVIDER = "local"
+    size = (1200, 1600)
+    placed = layout(size, [0, 7], seed=1)
+    scan = encode(Image.fromarray(make_scan(size, placed, seed=1)), "PNG")
+    response = contributor.post(
+        f"/albums/{album.code}/upload/",
+        {"photos": [SimpleUploadedFile("box.png", scan)], "split": "1"},
+        headers={"Accept": "application/json"},
+    )
+    codes = [entry["code"] for entry in response.json()["photos"]]
+    assert len(codes) == 2
+    assert {photo.uploaded_by for photo in Photo.objects.filter(code__in=codes)} == {bob}
+    assert Photo.objects.stored_by(alice) == len(scan) and Photo.objects.stored_by(bob) == 0
+
+
+def test_a_photo_added_by_no_one_in_particular_is_the_owners(album, alice):
+    # The API's kept results and the admin's tools add photos with no person at hand.
+    photo = album.add_photo(SimpleUploadedFile("api.jpg", images.jpeg(seed=4)))
+    assert photo.uploaded_by == alice
