@@ -129,7 +129,10 @@ def invitation_signup(request: HttpRequest, token: str) -> HttpResponse:
                 user.save()
                 accepted = found.accept(user)
         except IntegrityError:  # the address (or the name) was taken, now or meanwhile
-            problem = ACCOUNT_EXISTS
+            if email_taken(found.email):
+                problem = ACCOUNT_EXISTS
+            else:
+                problem = "That username was taken meanwhile. Choose another one."
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if not accepted:  # used up in the meantime: the account stays
