@@ -107,3 +107,16 @@ def test_a_photo_added_by_no_one_in_particular_is_the_owners(album, alice):
     # The API's kept results and the admin's tools add photos with no person at hand.
     photo = album.add_photo(SimpleUploadedFile("api.jpg", images.jpeg(seed=4)))
     assert photo.uploaded_by == alice
+
+
+def test_photos_from_before_contributors_are_marked_as_their_owners(album, alice):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("albums.migrations.0008_member_roles_and_uploaded_by")
+    photo = album.add_photo(SimpleUploadedFile("old.jpg", images.jpeg(seed=5)))
+    Photo.objects.update(uploaded_by=None)  # as the column was added, empty
+    migration.owners_uploaded_the_photos_so_far(apps, None)
+    photo.refresh_from_db()
+    assert photo.uploaded_by == alice
