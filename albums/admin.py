@@ -74,7 +74,8 @@ class ShareLinkAdmin(admin.ModelAdmin):
 
 @admin.register(AlbumMember)
 class AlbumMemberAdmin(admin.ModelAdmin):
-    list_display = ["user", "album", "added_at"]
+    list_display = ["user", "album", "role", "added_at"]
+    list_filter = ["role"]
     search_fields = ["user__username", "user__email", "album__title"]
     raw_id_fields = ["user", "album"]
     list_select_related = ["user", "album"]
@@ -128,7 +129,7 @@ class PhotoAdmin(PreviewMixin, admin.ModelAdmin):
         "display_width",
         "display_height",
     ]
-    raw_id_fields = ["album", "chosen_version", "latest_version"]
+    raw_id_fields = ["album", "uploaded_by", "chosen_version", "latest_version"]
     inlines = [VersionInline]
     list_select_related = ["album__owner"]
     date_hierarchy = "uploaded_at"
@@ -219,9 +220,9 @@ class GalleryRestorationAdmin(RestorationAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["invited_as", "album", "created_at", "expires_at", "accepted_at"]
+    list_display = ["invited_as", "album", "role", "created_at", "expires_at", "accepted_at"]
     list_filter = ["accepted_at"]
     search_fields = ["invited_as", "email", "album__title"]
     readonly_fields = ["code", "album", "email", "invited_as", "token_hash", "created_at",
                        "accepted_at", "accepted_by"]  # fmt: skip
-    fields = [*readonly_fields, "expires_at"]
+    fields = [*readonly_fields, "role", "expires_at"]

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from django import forms
 
 from albums.dates import DateNotUnderstood, FuzzyDate, parse_date
-from albums.models import CAPTION_MAX_LENGTH, PERSON_NAME_MAX_LENGTH
+from albums.models import CAPTION_MAX_LENGTH, MEMBER_ROLES, PERSON_NAME_MAX_LENGTH, Role
 from restorer import clients
+from restorer.accounts.forms import SignupForm
 from restorer.providers.base import RestoreOptions
 from restorer.regions import MAX_STRAIGHTEN, FrameError, parse_crop
 
@@ -284,11 +285,28 @@ class ShareLinkForm(forms.Form):
         return " ".join(self.cleaned_data["label"].split())
 
 
+ROLE_HELP = (
+    "Viewers see the album as it is shown and download it. Contributors also add photos "
+    "(they count against your storage and restorations) and edit captions and details; "
+    "they delete only photos they added, and never change the album or its sharing."
+)
+
+
 class MemberForm(forms.Form):
     who = forms.CharField(
         label="Username or e-mail",
         max_length=254,
         widget=forms.TextInput(attrs={"placeholder": "cousin.anne or anne@example.org"}),
+    )
+    # Left out of a request (a script, say), a person is invited as a viewer.
+    role = forms.TypedChoiceField(
+        choices=MEMBER_ROLES,
+        initial=Role.VIEWER,
+        required=False,
+        empty_value=Role.VIEWER,
+        widget=forms.RadioSelect,
+        help_text=ROLE_HELP,
+        error_messages={"invalid_choice": "Choose viewer or contributor."},
     )
 
     def __init__(self, *args, album, **kwargs):
@@ -311,6 +329,23 @@ class MemberForm(forms.Form):
         if user == owner:
             raise forms.ValidationError("That is you: the album is yours already.")
         return Invitee(email=user.email if user else "", label=who, by_email=False)
+
+
+class InvitedSignupForm(SignupForm):
+    """Sign-up from an invitation: the address is the one the invitation was sent to."""
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["email"]
+        field.disabled = True  # what is posted is ignored: the invited address it is
+        field.initial = email
+        field.help_text = "The address the invitation was sent to. You can change it later."
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(
+        choices=MEMBER_ROLES, error_messages={"invalid_choice": "Choose viewer or contributor."}
+    )
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,17 @@ class DuplicatePhoto(Exception):
         self.existing = existing
 
 
+class Role(models.TextChoices):
+    """What a person is to an album. Members are viewers or contributors."""
+
+    OWNER = "owner", "Owner"
+    CONTRIBUTOR = "contributor", "Contributor"
+    VIEWER = "viewer", "Viewer"
+
+
+MEMBER_ROLES = [(Role.VIEWER.value, "Viewer"), (Role.CONTRIBUTOR.value, "Contributor")]
+
+
 class AlbumQuerySet(models.QuerySet):
     def owned_by(self, user) -> AlbumQuerySet:
         if not user.is_authenticated:
@@ -88,6 +99,29 @@ class AlbumQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(members__user=user)
+
+    def contributable_by(self, user) -> AlbumQuerySet:
+        """Albums a person may add photos to and caption: their own, and those shared
+        with them as a contributor."""
+        if not user.is_authenticated:
+            return self.none()
+        contributor = models.Q(members__user=user, members__role=Role.CONTRIBUTOR)
+        return self.filter(models.Q(owner=user) | contributor).distinct()
+
+    def with_role_of(self, user) -> AlbumQuerySet:
+        """`role`: what this person is to each album ("owner", "contributor", "viewer"),
+        in the same query; None where the album is not theirs to see."""
+        if not user.is_authenticated:
+            return self
+        member_role = AlbumMember.objects.filter(album=OuterRef("pk"), user=user).values("role")
+        return self.annotate(
+            role_user_id=models.Value(user.pk, output_field=models.IntegerField()),
+            role=Case(
+                When(owner=user, then=models.Value(Role.OWNER)),
+                default=Subquery(member_role[:1]),
+                output_field=models.CharField(),
+            ),
+        )
 
     def with_summary(self) -> AlbumQuerySet:
         """Photo count and cover picture, in the same query as the albums."""
@@ -130,6 +164,22 @@ class Album(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("albums:detail", args=[self.code])
 
+    def role_of(self, user) -> str | None:
+        """What this person is to the album ("owner", "contributor", "viewer", or None):
+        from AlbumQuerySet.with_role_of() when the album was fetched with it for them,
+        else asked of the database."""
+        if not user.is_authenticated:
+            return None
+        if getattr(self, "role_user_id", None) == user.pk:
+            return self.role
+        if self.owner_id == user.pk:
+            return Role.OWNER
+        return self.members.filter(user=user).values_list("role", flat=True).first()
+
+    def is_contributable_by(self, user) -> bool:
+        """May this person add photos and edit captions and details of any photo?"""
+        return self.role_of(user) in (Role.OWNER, Role.CONTRIBUTOR)
+
     @property
     def default_options(self) -> RestoreOptions:
         return RestoreOptions.of(self)
@@ -139,14 +189,23 @@ class Album(models.Model):
         """Set by AlbumQuerySet.with_summary()."""
         return getattr(self, "chosen_cover_code", None) or getattr(self, "first_cover_code", None)
 
-    def add_photo(self, upload: UploadedFile, options: RestoreOptions | None = None) -> Photo:
+    def add_photo(
+        self,
+        upload: UploadedFile,
+        options: RestoreOptions | None = None,
+        *,
+        uploaded_by=None,
+    ) -> Photo:
         """Check an uploaded file and keep it as a photo of this album, restored with
-        `options` (the album's unless given).
+        `options` (the album's unless given), as uploaded by `uploaded_by` (the owner
+        unless given). Whoever uploads it, its storage and its restorations count
+        against the album's owner.
 
         Raises imaging.ImageRejected or DuplicatePhoto; either way nothing is left
         behind in storage or the database.
         """
-        _check_upload(self, upload)
+        uploaded_by = uploaded_by or self.owner
+        _check_upload(self, upload, uploaded_by)
         sha256 = _sha256(upload)
         existing = self.photos.filter(sha256=sha256).first()
         if existing is not None:
@@ -168,6 +227,7 @@ class Album(models.Model):
             size=upload.size,
             width=info.width,
             height=info.height,
+            uploaded_by=uploaded_by,
         )
         saved: list[str] = []
         try:
@@ -282,14 +342,14 @@ class Album(models.Model):
             # the same file uploaded to the target meanwhile
             raise MoveRefused(f"“{target.title}” already has one of these photos.") from None
 
-    def add_scan(self, upload: UploadedFile) -> ScanResult:
+    def add_scan(self, upload: UploadedFile, *, uploaded_by=None) -> ScanResult:
         """A flatbed scan holding several prints: one photo per print, each straightened
         and cropped by its frame, the scan stored once. With no print found, the whole
         scan is one photo, with a message saying so.
 
         Raises imaging.ImageRejected or DuplicatePhoto, leaving nothing behind.
         """
-        return _split_scan(self, upload)
+        return _split_scan(self, upload, uploaded_by)
 
 
 @dataclass
@@ -298,11 +358,12 @@ class ScanResult:
     message: str = ""  # for the person, when the scan was not split as asked
 
 
-def _split_scan(album: Album, upload: UploadedFile) -> ScanResult:
+def _split_scan(album: Album, upload: UploadedFile, uploaded_by) -> ScanResult:
     """Album.add_scan's work: one photo per print, all sharing the stored scan."""
     from restorer.scans import find_prints
 
-    _check_upload(album, upload)
+    uploaded_by = uploaded_by or album.owner
+    _check_upload(album, upload, uploaded_by)
     sha256 = _sha256(upload)
     info = imaging.inspect(upload, max_pixels=settings.MAX_IMAGE_PIXELS)
     upload.seek(0)
@@ -313,7 +374,7 @@ def _split_scan(album: Album, upload: UploadedFile) -> ScanResult:
     if not prints:
         del rgb
         upload.seek(0)
-        photo = album.add_photo(upload)
+        photo = album.add_photo(upload, uploaded_by=uploaded_by)
         return ScanResult(
             [photo],
             f"No separate prints were found on {photo.original_name}: the whole scan was "
@@ -341,6 +402,7 @@ def _split_scan(album: Album, upload: UploadedFile) -> ScanResult:
                 width=frame.width,
                 height=frame.height,
                 frame=frame.to_json(),
+                uploaded_by=uploaded_by,
             )
             photo.original.name = original
             photo.set_renditions(thumbnail, display, saved)
@@ -378,10 +440,16 @@ def _restore_new(photos: list[Photo], options: RestoreOptions | None = None) -> 
         try:
             photo.restore(options)
         except QuotaExceeded as exc:
-            photo.restore_refusal = exc.message
+            if photo.uploaded_by_id in (None, photo.album.owner_id):
+                photo.restore_refusal = exc.message
+            else:  # a contributor's upload is restored on the owner's quota
+                photo.restore_refusal = (
+                    "The album owner has used all of this month's restorations (what you "
+                    "add to their album counts as theirs): the photo was kept, not restored."
+                )
 
 
-def _check_upload(album: Album, upload: UploadedFile) -> None:
+def _check_upload(album: Album, upload: UploadedFile, uploaded_by) -> None:
     if upload.size > settings.MAX_UPLOAD_SIZE:
         raise imaging.ImageRejected(
             f"is {human_size(upload.size)}; the limit is "
@@ -391,6 +459,11 @@ def _check_upload(album: Album, upload: UploadedFile) -> None:
         raise imaging.ImageRejected("is empty.")
     quota = settings.STORAGE_QUOTA_PER_PERSON
     if quota and Photo.objects.stored_by(album.owner) + upload.size > quota:
+        if uploaded_by.pk != album.owner_id:
+            raise imaging.ImageRejected(
+                f"would take the album owner's photos past their {human_size(quota)} of "
+                "storage (what you add here counts as theirs). Ask them to make room."
+            )
         raise imaging.ImageRejected(
             f"would take your photos past your {human_size(quota)} of storage. Delete "
             "photos you no longer need, or ask the site's staff for more."
@@ -596,6 +669,11 @@ class Photo(models.Model):
     frame = models.JSONField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Who added it: the owner or a contributor (null: unknown, or their account is gone).
+    # It counts against the album owner's storage and quota all the same.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Renewed by the worker making the renditions (restorer/recovery.py), and how many
     # times that work was found abandoned and queued again.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -645,6 +723,20 @@ class Photo(models.Model):
     def caption_title(self) -> str:
         """The story's first line: what others than the owner see as a title."""
         return caption_line(self.caption)
+
+    def details_editable_by(self, user) -> bool:
+        """May this person change the caption and details (date, place, people)? The
+        owner and every contributor, whoever uploaded the photo."""
+        return self.album.is_contributable_by(user)
+
+    def managed_by(self, user) -> bool:
+        """May this person delete the photo, edit its picture and handle its versions
+        (restore again, pick, cancel, retry, delete a version) and get its original?
+        The owner, and a contributor for the photos they uploaded themselves."""
+        role = self.album.role_of(user)
+        if role == Role.OWNER:
+            return True
+        return role == Role.CONTRIBUTOR and self.uploaded_by_id == user.pk
 
     def status(self, hold: ProviderHold | None) -> Status:
         """What the pages show; needs PhotoQuerySet.with_restoration()."""
@@ -906,10 +998,13 @@ class Person(models.Model):
 
 
 class AlbumMember(models.Model):
-    """A registered person an album is shared with, read-only."""
+    """A registered person an album is shared with: a viewer sees it as it is shown; a
+    contributor also adds photos and edits captions and details (Photo.managed_by says
+    what else they may do with their own uploads)."""
 
     album = models.ForeignKey(Album, models.CASCADE, related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    role = models.CharField(max_length=12, choices=MEMBER_ROLES, default=Role.VIEWER)
     added_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -1066,6 +1161,7 @@ class Invitation(models.Model):
     album = models.ForeignKey(Album, models.CASCADE, related_name="invitations")
     email = models.EmailField()
     invited_as = models.CharField(max_length=254)
+    role = models.CharField(max_length=12, choices=MEMBER_ROLES, default=Role.VIEWER)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
@@ -1083,12 +1179,15 @@ class Invitation(models.Model):
         return f"{self.invited_as} to {self.album}"
 
     @classmethod
-    def create(cls, album: Album, *, email: str, invited_as: str) -> tuple[Invitation, str]:
+    def create(
+        cls, album: Album, *, email: str, invited_as: str, role: str = Role.VIEWER
+    ) -> tuple[Invitation, str]:
         token = secrets.token_urlsafe(24)
         invitation = cls.objects.create(
             album=album,
             email=email,
             invited_as=invited_as,
+            role=role,
             token_hash=hash_token(token),
             expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         )
@@ -1110,7 +1209,8 @@ class Invitation(models.Model):
         return bool(user.email) and user.email.casefold() == self.email.casefold()
 
     def accept(self, user) -> bool:
-        """Make `user` a member; False if the invitation was used meanwhile."""
+        """Make `user` a member with the invitation's role (a member already gets that
+        role); False if the invitation was used meanwhile."""
         with transaction.atomic():
             taken = (
                 Invitation.objects.pending()
@@ -1120,5 +1220,7 @@ class Invitation(models.Model):
             if not taken:
                 return False
             if user.pk != self.album.owner_id:
-                AlbumMember.objects.get_or_create(album=self.album, user=user)
+                AlbumMember.objects.update_or_create(
+                    album=self.album, user=user, defaults={"role": self.role}
+                )
         return True

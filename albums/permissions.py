@@ -1,8 +1,8 @@
 """Who may do what with an album: one function per kind of action.
 
-For now an album's owner may do everything and the people it is shared with may
-only look. Views ask these, never `album.owner_id == user.id` themselves, so that
-roles (a member who may add details, say) change here only.
+An album's owner may do everything; a contributor may also add photos and tell any
+photo's story, date, place and people; a viewer only looks (albums.models.Role). Views
+ask these, never `album.owner_id == user.id` themselves.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ def may_view_album(user, album: Album) -> bool:
 
 
 def may_edit_photo_details(user, album: Album) -> bool:
-    """The story, date, place and people of the album's photos."""
-    return user.is_authenticated and album.owner_id == user.id
+    """The story, date, place and people of the album's photos: owner and contributors."""
+    return album.is_contributable_by(user)
 
 
 def may_change_album(user, album: Album) -> bool:

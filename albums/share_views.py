@@ -11,8 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from albums import invitation_views
-from albums.forms import MemberForm, ShareLinkForm
-from albums.models import Album, AlbumMember, ShareLink
+from albums.forms import MemberForm, MemberRoleForm, ShareLinkForm
+from albums.models import MEMBER_ROLES, Album, AlbumMember, Role, ShareLink
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -38,6 +38,7 @@ def album_share(request: HttpRequest, code: str) -> HttpResponse:
         "invitations": album.invitations.pending(),
         "link_form": ShareLinkForm(),
         "member_form": MemberForm(album=album),
+        "roles": MEMBER_ROLES,
         "new_link_url": request.session.pop("new_share_link", None),
     }
     return render(request, "albums/share.html", context)
@@ -56,6 +57,7 @@ def link_create(request: HttpRequest, code: str) -> HttpResponse:
             "members": album.members.select_related("user"),
             "link_form": form,
             "member_form": MemberForm(album=album),
+            "roles": MEMBER_ROLES,
         }
         return render(request, "albums/share.html", context, status=400)
     link, token = ShareLink.create(
@@ -101,9 +103,29 @@ def member_add(request: HttpRequest, code: str) -> HttpResponse:
     album = _owned_album(request, code)
     form = MemberForm(request.POST, album=album)
     if form.is_valid():
-        messages.success(request, invitation_views.invite(album, form.cleaned_data["who"]))
+        data = form.cleaned_data
+        messages.success(request, invitation_views.invite(album, data["who"], data["role"]))
     else:
-        messages.error(request, form.errors["who"][0])
+        messages.error(request, next(iter(form.errors.values()))[0])
+    return redirect("albums:album_share", album.code)
+
+
+@require_POST
+def member_role(request: HttpRequest, code: str, member_id: int) -> HttpResponse:
+    """The owner makes a member a viewer or a contributor."""
+    album = _owned_album(request, code)
+    member = get_object_or_404(album.members.select_related("user"), pk=member_id)
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["role"][0])
+        return redirect("albums:album_share", album.code)
+    member.role = form.cleaned_data["role"]
+    member.save(update_fields=["role"])
+    name = member.user.get_short_name() or member.user.username
+    if member.role == Role.CONTRIBUTOR:
+        messages.success(request, f"{name} may now add photos and edit captions.")
+    else:
+        messages.success(request, f"{name} now only sees this album.")
     return redirect("albums:album_share", album.code)
 
 
@@ -114,6 +136,19 @@ def member_remove(request: HttpRequest, code: str, member_id: int) -> HttpRespon
     member.delete()
     messages.success(request, f"{member.user.username} no longer sees this album.")
     return redirect("albums:album_share", album.code)
+
+
+@login_required
+@require_GET
+def shared_with_me(request: HttpRequest) -> HttpResponse:
+    """The albums others share with this person, with whose they are and the role."""
+    albums = (
+        Album.objects.shared_with(request.user)
+        .with_summary()
+        .with_role_of(request.user)
+        .select_related("owner")
+    )
+    return render(request, "albums/shared_with_me.html", {"albums": albums})
 
 
 @login_required

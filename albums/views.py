@@ -39,9 +39,18 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+# Who may do what (see albums.models.Role): anyone the album is shared with sees it;
+# contributors also add photos and edit any photo's caption and details; what a photo
+# itself undergoes (deleting, editing its picture, its versions) is for the owner and
+# for the contributor who uploaded it (Photo.managed_by); the album's settings and
+# sharing are the owner's alone. Whoever may not do something gets a 404, as for an
+# album they cannot see.
+
+
 def _get_album_for_user(request: HttpRequest, code: str) -> Album:
     """The album if this person may see it; 404 otherwise, whether or not it exists."""
-    return get_object_or_404(Album.objects.visible_to(request.user), code=code)
+    albums = Album.objects.visible_to(request.user).with_role_of(request.user)
+    return get_object_or_404(albums, code=code)
 
 
 def _get_album_to_change(request: HttpRequest, code: str) -> Album:
@@ -56,8 +65,34 @@ def _get_album_for_owner(request: HttpRequest, code: str) -> Album:
     return get_object_or_404(Album.objects.owned_by(request.user), code=code)
 
 
+def get_album_for_contributor(request: HttpRequest, code: str) -> Album:
+    """The album if this person may add photos and edit captions and details; 404
+    otherwise (a viewer too)."""
+    album = _get_album_for_user(request, code)
+    if not album.is_contributable_by(request.user):
+        raise Http404("No such album.")
+    return album
+
+
 def _get_photo(album: Album, photo_code: str) -> Photo:
-    return get_object_or_404(Photo.objects.in_album(album), code=photo_code)
+    photo = get_object_or_404(Photo.objects.in_album(album), code=photo_code)
+    photo.album = album  # with the person's role, fetched once
+    return photo
+
+
+def get_photo_for_contributor(request: HttpRequest, code: str, photo_code: str) -> Photo:
+    """The photo if this person may edit its caption and details (the album's owner or
+    any contributor, whoever uploaded it); 404 otherwise."""
+    return _get_photo(get_album_for_contributor(request, code), photo_code)
+
+
+def get_managed_photo(request: HttpRequest, code: str, photo_code: str) -> Photo:
+    """The photo if this person may delete it, edit its picture and handle its versions
+    (its album's owner, or the contributor who uploaded it); 404 otherwise."""
+    photo = _get_photo(_get_album_for_user(request, code), photo_code)
+    if not photo.managed_by(request.user):
+        raise Http404("No such photo.")
+    return photo
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -97,6 +132,7 @@ def album_detail(request: HttpRequest, code: str) -> HttpResponse:
         "page": page,
         "is_owner": album.owner_id == request.user.id,
         "may_change": may_change_album(request.user, album),
+        "can_contribute": album.is_contributable_by(request.user),
         "accept": imaging.ACCEPT_ATTRIBUTE,
         "max_upload_size": settings.MAX_UPLOAD_SIZE,
         "max_upload_label": human_size(settings.MAX_UPLOAD_SIZE),
@@ -149,17 +185,17 @@ def album_delete(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 def album_upload(request: HttpRequest, code: str) -> HttpResponse:
-    album = _get_album_for_owner(request, code)
+    album = get_album_for_contributor(request, code)
     uploads = request.FILES.getlist("photos")
     split = request.POST.get("split") in ("1", "on", "true")
     results = []
     for upload in uploads:
         name = upload.name or "file"
         if split:
-            results.extend(_split_upload(album, upload, name))
+            results.extend(_split_upload(album, upload, name, request.user))
             continue
         try:
-            photo = album.add_photo(upload)
+            photo = album.add_photo(upload, uploaded_by=request.user)
         except imaging.ImageRejected as exc:
             results.append({"name": name, "error": f"{name} {exc.reason}"})
         except DuplicatePhoto as exc:
@@ -196,10 +232,10 @@ def album_upload(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(album)
 
 
-def _split_upload(album: Album, upload, name: str) -> list[dict]:
+def _split_upload(album: Album, upload, name: str, uploader) -> list[dict]:
     """One scan of several prints: an entry per photo made, or one for the error."""
     try:
-        scan = album.add_scan(upload)
+        scan = album.add_scan(upload, uploaded_by=uploader)
     except imaging.ImageRejected as exc:
         return [{"name": name, "error": f"{name} {exc.reason}"}]
     except DuplicatePhoto as exc:
@@ -375,10 +411,11 @@ def _photo_page(
         ),
         "edit_form": EditForm(),
         "is_owner": album.owner_id == request.user.id,
+        "can_manage": photo.managed_by(request.user),
         "is_cover": album.cover_id == photo.pk,
         **_restoration_context(album, photo),
     }
-    if not context["is_owner"]:
+    if not context["can_manage"]:
         # Others see the version the album shows, and no other (the listed instance,
         # which carries its status).
         shown = context["shown"]
@@ -451,17 +488,16 @@ def _get_version(photo: Photo, version_code: str) -> Version:
     )
 
 
-def _owned_version(request: HttpRequest, code: str, photo_code: str, version_code: str):
-    """(photo, version) for the album's owner; 404 for anyone else."""
-    photo = _get_photo(_get_album_for_owner(request, code), photo_code)
+def _managed_version(request: HttpRequest, code: str, photo_code: str, version_code: str):
+    """(photo, version) for whoever manages the photo (Photo.managed_by); 404 for others."""
+    photo = get_managed_photo(request, code, photo_code)
     return photo, _get_version(photo, version_code)
 
 
 @require_POST
 def photo_restore(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
     """Restore again, with other options: a new version (PicWish: a new paid task)."""
-    album = _get_album_for_owner(request, code)
-    photo = _get_photo(album, photo_code)
+    photo = get_managed_photo(request, code, photo_code)
     form = RestoreForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose how to restore the photo.")
@@ -480,7 +516,7 @@ def photo_restore(request: HttpRequest, code: str, photo_code: str) -> HttpRespo
 
 @require_POST
 def version_show(request: HttpRequest, code: str, photo_code: str, version_code: str):
-    photo, version = _owned_version(request, code, photo_code, version_code)
+    photo, version = _managed_version(request, code, photo_code, version_code)
     if version.restoration.state != Restoration.State.DONE:
         messages.error(request, "Only a finished restoration can be shown.")
     else:
@@ -492,7 +528,7 @@ def version_show(request: HttpRequest, code: str, photo_code: str, version_code:
 
 @require_POST
 def version_delete(request: HttpRequest, code: str, photo_code: str, version_code: str):
-    photo, version = _owned_version(request, code, photo_code, version_code)
+    photo, version = _managed_version(request, code, photo_code, version_code)
     restoration = version.restoration
     if restoration.state == Restoration.State.QUEUED and restoration.cancel():
         messages.success(request, "The restoration was cancelled before it started.")
@@ -509,7 +545,7 @@ def version_delete(request: HttpRequest, code: str, photo_code: str, version_cod
 
 @require_POST
 def version_cancel(request: HttpRequest, code: str, photo_code: str, version_code: str):
-    photo, version = _owned_version(request, code, photo_code, version_code)
+    photo, version = _managed_version(request, code, photo_code, version_code)
     if version.restoration.cancel():
         messages.success(request, "The restoration was cancelled.")
     else:
@@ -519,7 +555,7 @@ def version_cancel(request: HttpRequest, code: str, photo_code: str, version_cod
 
 @require_POST
 def version_retry(request: HttpRequest, code: str, photo_code: str, version_code: str):
-    photo, version = _owned_version(request, code, photo_code, version_code)
+    photo, version = _managed_version(request, code, photo_code, version_code)
     try:
         retried = version.restoration.retry()
     except QuotaExceeded as exc:
@@ -540,7 +576,8 @@ def version_file(
     album = _get_album_for_user(request, code)
     photo = _get_photo(album, photo_code)
     version = _get_version(photo, version_code)
-    if album.owner_id != request.user.id and version != photo.shown_version():
+    manages = photo.managed_by(request.user)
+    if not manages and version != photo.shown_version():
         raise Http404("No such file.")  # others get the shown version only
     restoration = version.restoration
     if kind == "thumb":
@@ -548,7 +585,7 @@ def version_file(
     if kind == "display":
         return serve_file(restoration.result_display, "image/jpeg", max_age=86400)
     if kind == "result" and restoration.result:
-        if album.owner_id != request.user.id:
+        if not manages:
             # Others get the picture without private metadata.
             return downloads.clean_download(photo, version, album)
         extension = restoration.result.name.rsplit(".", 1)[-1]
@@ -579,8 +616,7 @@ def _edit_answer(request: HttpRequest, photo: Photo, *, error: str = "", version
 def photo_edit(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
     """Turn, straighten and crop: the photo's frame changes, never its original, and
     the edited picture is restored with the latest options as a new version."""
-    album = _get_album_for_owner(request, code)
-    photo = _get_photo(album, photo_code)
+    photo = get_managed_photo(request, code, photo_code)
     form = EditForm(request.POST)
     if not form.is_valid():
         error = next(iter(form.errors.values()))[0]
@@ -610,8 +646,7 @@ MASK_MAX_BYTES = 20 * 1024 * 1024
 def photo_repair(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
     """Fill the painted mask of the shown (or a given) finished version: a new version,
     made by the embedded engine, never sent to PicWish and never charged."""
-    album = _get_album_for_owner(request, code)
-    photo = _get_photo(album, photo_code)
+    photo = get_managed_photo(request, code, photo_code)
     if request.POST.get("version"):
         version = _get_version(photo, request.POST["version"])
     else:
@@ -650,8 +685,7 @@ def photo_repair(request: HttpRequest, code: str, photo_code: str) -> HttpRespon
 def photo_damage(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
     """What the engine takes for damage on the shown version (or `?version=`), white on
     black, at the version's display size (in its proportions)."""
-    album = _get_album_for_owner(request, code)
-    photo = _get_photo(album, photo_code)
+    photo = get_managed_photo(request, code, photo_code)
     if request.GET.get("version"):
         version = _get_version(photo, request.GET["version"])
     else:
@@ -680,8 +714,7 @@ def photo_damage(request: HttpRequest, code: str, photo_code: str) -> HttpRespon
 
 @require_POST
 def photo_caption(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
-    album = _get_album_for_owner(request, code)
-    photo = _get_photo(album, photo_code)
+    photo = get_photo_for_contributor(request, code, photo_code)
     form = CaptionForm(request.POST)
     if form.is_valid():
         photo.caption = form.cleaned_data["caption"]
@@ -708,8 +741,8 @@ def photo_cover(request: HttpRequest, code: str, photo_code: str) -> HttpRespons
 
 
 def photo_delete(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
-    album = _get_album_for_owner(request, code)
-    photo = _get_photo(album, photo_code)
+    photo = get_managed_photo(request, code, photo_code)
+    album = photo.album
     if request.method == "POST":
         photo.delete()
         messages.success(request, "The photo was deleted.")
@@ -725,8 +758,9 @@ def photo_file(request: HttpRequest, code: str, photo_code: str, kind: str) -> H
         return serve_file(photo.thumbnail, "image/jpeg", max_age=86400)
     if kind == "display":
         return serve_file(photo.display, "image/jpeg", max_age=86400)
-    if kind == "original" and album.owner_id == request.user.id:
-        # Originals are the owner's alone: exactly as uploaded, metadata and all.
+    if kind == "original" and photo.managed_by(request.user):
+        # Originals go to the owner and to who uploaded them only: exactly as
+        # uploaded, metadata and all.
         name = downloads.photo_file_name(
             album.title,
             photo.number,

@@ -139,6 +139,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "restorer.accounts.validators.CommonPatternValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A username or an e-mail address, in the same field (restorer/accounts/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "restorer.accounts.backends.EmailBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "albums:index"
 LOGOUT_REDIRECT_URL = "albums:index"

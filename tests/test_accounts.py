@@ -26,7 +26,7 @@ def test_logging_in_and_out(client, alice, password):
 def test_a_wrong_password_is_refused(client, alice):
     response = client.post("/accounts/login/", {"username": "alice", "password": "nope"})
     assert response.status_code == 200
-    assert b"Please enter a correct username and password" in response.content
+    assert b"and password do not match an account" in response.content
 
 
 def test_changing_the_password(alice_client, alice, password):

@@ -15,8 +15,9 @@ from albums.models import AlbumMember, Invitation
 pytestmark = pytest.mark.django_db
 
 
-def invite(alice_client, album, who, **kwargs):
-    return alice_client.post(f"/albums/{album.code}/members/", {"who": who}, **kwargs)
+def invite(alice_client, album, who, data_role=None, **kwargs):
+    data = {"who": who} if data_role is None else {"who": who, "role": data_role}
+    return alice_client.post(f"/albums/{album.code}/members/", data, **kwargs)
 
 
 def link_in(message) -> str:
@@ -35,7 +36,7 @@ def test_the_album_appears_only_once_the_invitation_is_accepted(alice_client, al
     assert b"An invitation was sent to bob@example.org" in response.content
     assert not album.members.exists()
     bob_client = logged_in(bob)
-    assert "Shared with me" not in bob_client.get("/").content.decode()
+    assert "Shared with me</h2>" not in bob_client.get("/").content.decode()
     assert bob_client.get(album.get_absolute_url()).status_code == 404
     [message] = mail.outbox
     assert message.to == ["bob@example.org"]
@@ -87,8 +88,12 @@ def test_an_invitation_is_for_the_address_it_was_sent_to(alice_client, album, bo
     refused = logged_in(charlie).post(url, {"answer": "accept"})
     assert b"sent to another address" in refused.content
     assert not album.members.exists()
+    # Somebody not logged in is offered to log in or to sign up, and accepts nothing yet.
     anonymous = Client().get(url)
-    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    assert anonymous.status_code == 200
+    assert f'href="/accounts/login/?next={url}"' in anonymous.content.decode()
+    assert f'href="{url}signup/"' in anonymous.content.decode()
+    assert not album.members.exists()
 
 
 def test_declining_and_expiry(alice_client, album, bob):
@@ -110,3 +115,96 @@ def test_only_the_owner_invites_and_withdraws(alice_client, album, bob, charlie_
     url = f"/albums/{album.code}/invitations/{invitation.code}/withdraw/"
     assert charlie_client.post(url).status_code == 404
     assert Invitation.objects.exists()
+
+
+def test_an_unknown_address_signs_up_from_the_link_and_lands_in_the_album(
+    alice_client, album, password
+):
+    invite(alice_client, album, "Anne@Example.org", data_role="contributor")
+    [message] = mail.outbox
+    assert "sign up" in message.body
+    url = link_in(message)
+    visitor = Client()
+    offer = visitor.get(url).content.decode()
+    assert f'href="{url}signup/"' in offer
+    form = visitor.get(f"{url}signup/").content.decode()
+    assert 'value="Anne@Example.org"' in form and "disabled" in form
+    answer = visitor.post(
+        f"{url}signup/",
+        {
+            "username": "anne",
+            "email": "someone.else@example.org",  # ignored: the invited address it is
+            "password1": password,
+            "password2": password,
+        },
+    )
+    assert answer.status_code == 302 and answer["Location"] == album.get_absolute_url()
+    anne = album.members.get().user
+    assert anne.username == "anne" and anne.email == "Anne@Example.org"
+    assert album.members.get().role == "contributor"
+    assert len(mail.outbox) == 1  # the invitation was the proof of the address
+    page = visitor.get(album.get_absolute_url())
+    assert page.status_code == 200 and b'id="upload-form"' in page.content
+    # The link worked once: not again, for sign-up or for accepting.
+    assert Client().get(f"{url}signup/").status_code == 404
+    assert b"no longer works" in visitor.get(url).content
+
+
+def test_signing_up_with_an_address_that_has_an_account_says_to_log_in(
+    alice_client, album, bob, password
+):
+    invite(alice_client, album, "BOB@example.org")
+    url = link_in(mail.outbox[0])
+    visitor = Client()
+    answer = visitor.post(
+        f"{url}signup/", {"username": "bobby", "password1": password, "password2": password}
+    )
+    assert b"An account here already uses this address. Log in with it" in answer.content
+    assert "_auth_user_id" not in visitor.session
+    assert not album.members.exists()
+    # Logging in (here by address) leads back to the invitation, which is then accepted.
+    login = visitor.post(
+        f"/accounts/login/?next={url}", {"username": "bob@example.org", "password": password}
+    )
+    assert login["Location"] == url
+    assert visitor.post(url, {"answer": "accept"})["Location"] == album.get_absolute_url()
+    assert album.members.get().user == bob
+
+
+def test_a_bad_sign_up_leaves_nothing_behind(alice_client, album, bob, password):
+    invite(alice_client, album, "anne@example.org")
+    url = link_in(mail.outbox[0])
+    answer = Client().post(
+        f"{url}signup/", {"username": "anne", "password1": password, "password2": "other"}
+    )
+    assert answer.status_code == 200 and b"has-error" in answer.content
+    assert not album.members.exists() and Invitation.objects.pending().count() == 1
+    assert not django_user_model_named("anne")
+
+
+def django_user_model_named(username: str) -> bool:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username=username).exists()
+
+
+def test_the_role_goes_with_the_invitation_and_the_owner_changes_it(alice_client, album, bob):
+    invite(alice_client, album, "bob", data_role="contributor")
+    page = alice_client.get(f"/albums/{album.code}/share/").content.decode()
+    assert "as contributor" in page
+    assert "add photos" in mail.outbox[0].body
+    logged_in(bob).post(link_in(mail.outbox[0]), {"answer": "accept"})
+    member = album.members.get()
+    assert member.role == "contributor"
+    role_url = f"/albums/{album.code}/members/{member.pk}/role/"
+    alice_client.post(role_url, {"role": "viewer"})
+    member.refresh_from_db()
+    assert member.role == "viewer"
+    refused = alice_client.post(role_url, {"role": "owner"}, follow=True)
+    assert b"Choose viewer or contributor." in refused.content
+    member.refresh_from_db()
+    assert member.role == "viewer"
+    # Inviting with a role nobody offers changes nothing either.
+    bad = invite(alice_client, album, "x@example.org", data_role="admin", follow=True)
+    assert b"Choose viewer or contributor." in bad.content
+    assert len(mail.outbox) == 1 and Invitation.objects.pending().count() == 0

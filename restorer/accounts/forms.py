@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.validators import MaxLengthValidator
 
 from restorer import throttle
 from restorer.accounts import login_throttle
@@ -84,7 +85,22 @@ class ThrottledLoginMixin:
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
-    pass
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "That username or e-mail address and password do not match an account. "
+            "The password is case-sensitive."
+        ),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.label = "Username or e-mail"
+        # An address may be longer than a username.
+        field.max_length = 254
+        field.validators = [MaxLengthValidator(254)]
+        field.widget.attrs["maxlength"] = "254"
 
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.http import HttpRequest
 
 from restorer import throttle
+from restorer.accounts.backends import account_for
 from restorer.models import LoginFailure
 
 ADDRESS_FREE, ADDRESS_SPACING = 10, timedelta(minutes=1)
@@ -22,7 +23,10 @@ ACCOUNT_FREE, ACCOUNT_SPACING = 5, timedelta(minutes=2)
 
 
 def _subject(username: str) -> str:
-    return throttle.subject_key("login:" + username.strip().casefold())
+    # An account is one subject whether it is named by its username or its address.
+    account = account_for(username)
+    name = account.username if account is not None else username
+    return throttle.subject_key("login:" + name.strip().casefold())
 
 
 def login_wait(request: HttpRequest, username: str) -> int:
