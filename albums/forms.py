@@ -73,11 +73,14 @@ class RestoreForm(forms.Form):
 
 
 class AlbumForm(RestoreForm):
-    title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autofocus": True}))
+    # dir="auto": a title in Hebrew or Arabic is typed and shown right to left.
+    title = forms.CharField(
+        max_length=200, widget=forms.TextInput(attrs={"autofocus": True, "dir": "auto"})
+    )
     description = forms.CharField(
         max_length=5000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text="Who, where, when: anything the family should know about these photos.",
     )
     field_order = ["title", "description", "restoration_type", "model_type", "change_color"]
@@ -96,11 +99,32 @@ class CaptionForm(forms.Form):
     caption = forms.CharField(
         max_length=500,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "Who is in it? Where and when was it taken?"}),
+        widget=forms.TextInput(
+            attrs={"placeholder": "Who is in it? Where and when was it taken?", "dir": "auto"}
+        ),
     )
 
     def clean_caption(self) -> str:
         return " ".join(self.cleaned_data["caption"].split())
+
+
+class DownloadAllForm(forms.Form):
+    """What the owner's "Download all" ZIP holds; both unless they choose."""
+
+    include = forms.ChoiceField(
+        label="Include",
+        choices=[
+            ("both", "Originals and restorations"),
+            ("restored", "Restorations only"),
+            ("originals", "Originals only"),
+        ],
+        initial="both",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_include(self) -> str:
+        return self.cleaned_data["include"] or "both"
 
 
 EXPIRY_CHOICES = [
@@ -117,7 +141,7 @@ class ShareLinkForm(forms.Form):
     label = forms.CharField(
         max_length=100,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "For grandma"}),
+        widget=forms.TextInput(attrs={"placeholder": "For grandma", "dir": "auto"}),
         help_text="Only you see it, to tell your links apart.",
     )
     expires_in_days = forms.TypedChoiceField(
