@@ -1,4 +1,5 @@
-// Album page: drag-and-drop uploads with a progress bar per file, and a live
+// Album page: drag-and-drop uploads with a progress bar per file (folded into
+// one line once all are in), a warning before leaving mid-upload, and a live
 // view of each photo's state. The page works without this script: the form
 // posts the files and the server answers with a redirect.
 (function () {
@@ -72,6 +73,10 @@
     tile.append(link);
     grid.append(tile);
     renderTile(tile, entry);
+    // New photos go to the album's end: their number is the album's count.
+    const img = link.querySelector("img");
+    const count = document.getElementById("photo-count")?.dataset.count;
+    if (img && !entry.caption && count) img.alt = `Photo ${count} of ${grid.dataset.albumTitle}`;
   }
 
   // ---- Live status -------------------------------------------------------
@@ -129,6 +134,7 @@
   }
 
   function finishRow(row, ok, text) {
+    row.dataset.photos = ok ? "1" : "0";
     row.classList.add(ok ? "done" : "failed");
     row.querySelector("progress")?.remove();
     row.querySelector(".state").textContent = ok ? "Uploaded" : "Not uploaded";
@@ -160,6 +166,7 @@
       if (xhr.status === 200 && entry && entry.code) {
         const made = body.photos.filter((photo) => photo.code);
         finishRow(row, true);
+        row.dataset.photos = String(made.length);
         if (item.split) {
           row.querySelector(".state").textContent = made.length === 1 ? "Uploaded: 1 photo" : `Uploaded: ${made.length} photos`;
         }
@@ -188,7 +195,46 @@
   function done() {
     running -= 1;
     pump();
+    if (!running && !queue.length) fold();
   }
+
+  // ---- Finished uploads fold into one line -------------------------------
+  // Failed files stay in sight, with their reason; the rest are one line
+  // ("12 photos uploaded") that opens into the list.
+  const summary = el("li", { class: "upload-summary", hidden: "" });
+  const summaryText = el("span", { class: "upload-summary-text" });
+  const toggle = el("button", { type: "button", class: "linklike accent", "aria-expanded": "false", "aria-controls": "upload-list" }, "Show the list");
+  summary.append(summaryText, toggle);
+  list.append(summary);
+
+  function doneRows() {
+    return [...list.querySelectorAll(".upload-item.done")];
+  }
+
+  function setFolded(folded) {
+    toggle.setAttribute("aria-expanded", String(!folded));
+    toggle.textContent = folded ? "Show the list" : "Hide the list";
+    doneRows().forEach((row) => { row.hidden = folded; });
+  }
+
+  function fold() {
+    const rows = doneRows();
+    if (!rows.length) return;
+    const photos = rows.reduce((sum, row) => sum + parseInt(row.dataset.photos || "1", 10), 0);
+    summaryText.textContent = photos === 1 ? "1 photo uploaded" : `${photos} photos uploaded`;
+    summary.hidden = false;
+    list.prepend(summary);
+    setFolded(true);
+  }
+
+  toggle.addEventListener("click", () => setFolded(toggle.getAttribute("aria-expanded") === "true"));
+
+  // Leaving the page mid-upload loses the files still on their way.
+  window.addEventListener("beforeunload", (event) => {
+    if (!running && !queue.length) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
 
   function pump() {
     while (running < PARALLEL_UPLOADS && queue.length) send(queue.shift());
