@@ -29,7 +29,7 @@ def as_drop(name: str, data: bytes, mime: str) -> dict:
 
 def test_sign_up_create_an_album_drop_three_photos_and_open_one(page):
     page.goto("/")
-    page.click("text=Create a free account")
+    page.click("text=Start an album")
     page.fill('input[name="username"]', "margaret")
     page.fill('input[name="email"]', "margaret@example.org")
     page.fill('input[name="password1"]', "a long family password 1931")
