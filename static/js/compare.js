@@ -36,9 +36,9 @@
 
     const tools = el("div", { class: "compare-tools", role: "toolbar", "aria-label": "Zoom and full screen" });
     const zoomOut = el("button", { type: "button", class: "zoom-out", "aria-label": "Zoom out", title: "Zoom out (-)" }, "−");
-    const level = el("output", { class: "zoom-level", "aria-live": "polite" }, "Fit");
+    const level = el("output", { class: "zoom-level", "aria-live": "polite", title: "Zoom" }, "100%");
     const zoomIn = el("button", { type: "button", class: "zoom-in", "aria-label": "Zoom in", title: "Zoom in (+)" }, "+");
-    const fit = el("button", { type: "button", class: "zoom-fit", title: "Whole picture (0)" }, "Fit");
+    const fit = el("button", { type: "button", class: "zoom-fit", title: "Whole picture (0)" }, "Whole picture");
     tools.append(zoomOut, level, zoomIn, fit);
     let full = null;
     if (document.fullscreenEnabled && figure.requestFullscreen) {
@@ -91,7 +91,7 @@
       figure.classList.toggle("zoomed", zoomed);
       figure.dataset.zoom = state.scale.toFixed(4);
       figure.dataset.maxZoom = maxScale().toFixed(4);
-      level.textContent = zoomed ? Math.round(state.scale * 100) + "%" : "Fit";
+      level.textContent = Math.round(state.scale * 100) + "%";
       zoomOut.disabled = !zoomed;
       zoomIn.disabled = state.scale >= maxScale() - 0.0001;
       fit.disabled = !zoomed;
