@@ -16,6 +16,10 @@ AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.j
 FAILING_IMPACTS = {"serious", "critical"}
 
 
+def available() -> bool:
+    return AXE.exists()
+
+
 def require_axe() -> Path:
     if not AXE.exists():
         reason = f"no axe-core at {AXE} (npm ci --prefix tests/browser)"
@@ -26,7 +30,9 @@ def require_axe() -> Path:
 
 
 def violations(page) -> list[dict]:
-    """axe's serious and critical violations on the page as it stands."""
+    """axe's serious and critical violations on the page as it stands (HTML pages only)."""
+    if page.url == "about:blank" or page.evaluate("document.contentType") != "text/html":
+        return []
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         # The page's Content-Security-Policy would refuse an injected script; the
         # tests' browser contexts bypass it (conftest.py's page fixture).
