@@ -73,10 +73,11 @@
     tile.append(link);
     grid.append(tile);
     renderTile(tile, entry);
-    // New photos go to the album's end: their number is the album's count.
+    // A new photo has no caption yet and goes to the album's end: it is described by
+    // its place, as the server's tiles are ("Photo 12 of Grandma's box").
     const img = link.querySelector("img");
     const count = document.getElementById("photo-count")?.dataset.count;
-    if (img && !entry.caption && count) img.alt = `Photo ${count} of ${grid.dataset.albumTitle}`;
+    if (img && count) img.alt = `Photo ${count} of ${grid.dataset.albumTitle}`;
   }
 
   // ---- Live status -------------------------------------------------------

@@ -163,6 +163,9 @@ def test_uploads_fold_into_one_line_and_leaving_mid_upload_asks(page, album, pas
     )
     page.wait_for_selector(".upload-summary:not([hidden])")
     assert page.inner_text(".upload-summary-text") == "3 photos uploaded"
+    page.wait_for_function("document.querySelectorAll('#photo-grid .tile img').length === 3")
+    alts = page.eval_on_selector_all("#photo-grid .tile img", "(imgs) => imgs.map((i) => i.alt)")
+    assert sorted(alts) == [f"Photo {n} of Grandma's box" for n in (1, 2, 3)]
     assert page.locator(".upload-item.done:visible").count() == 0
     page.click(".upload-summary button")
     assert page.locator(".upload-item.done:visible").count() == 3
