@@ -47,7 +47,7 @@ def photo_file_name(album_title: str, number: int, caption: str, extension: str,
                     suffix: str = "") -> str:  # fmt: skip
     """'Grandma's box - 007 - Uncle Tom at Brighton (restored).jpg'."""
     parts = [safe_name(album_title, max_length=60) or "Album", f"{number:03d}"]
-    described = safe_name(caption, max_length=80)
+    described = safe_name((caption or "").strip().split("\n", 1)[0], max_length=80)
     if described:
         parts.append(described)
     return " - ".join(parts) + suffix + "." + extension
@@ -281,11 +281,14 @@ def _clean_original(photo: Photo):
     return read
 
 
-def owner_entries(album: Album, include: str):
+def owner_entries(album: Album, include: str, only: set[int] | None = None):
+    """The owner's ZIP entries; `only`: of these photos (by pk), numbered as in the album."""
     photos = _album_photos(album).iterator(chunk_size=200)
     versions = Version.objects.select_related("restoration")
     scans: set[str] = set()  # the prints of one split scan share it: it goes in once
     for number, photo in enumerate(photos, start=1):
+        if only is not None and photo.pk not in only:
+            continue
         caption = photo.caption or stem_of(photo.original_name)
         if include in ("originals", "both") and photo.original.name not in scans:
             scans.add(photo.original.name)

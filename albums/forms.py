@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django import forms
 
+from albums.dates import DateNotUnderstood, FuzzyDate, parse_date
+from albums.models import CAPTION_MAX_LENGTH, PERSON_NAME_MAX_LENGTH
 from restorer import clients
 from restorer.providers.base import RestoreOptions
 from restorer.regions import MAX_STRAIGHTEN, FrameError, parse_crop
@@ -95,17 +97,145 @@ class AlbumForm(RestoreForm):
         return self.cleaned_data["description"].strip()
 
 
+class AlbumEditForm(AlbumForm):
+    apply_to_photos = forms.BooleanField(
+        label="Also restore the photos already in the album with these options",
+        required=False,
+        help_text="You see how many restorations that takes, and confirm, before any starts.",
+    )
+
+    def __init__(self, *args, photo_count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        if photo_count:
+            self.fields["apply_to_photos"].label = (
+                f"Also restore the {photo_count} photo{'s' if photo_count != 1 else ''} "
+                "already in the album with these options"
+            )
+        else:
+            del self.fields["apply_to_photos"]
+
+
+def clean_story(text: str) -> str:
+    """A multi-line text tidied: spaces within lines and blank lines kept to one."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    tidy = "\n".join(lines).strip("\n")
+    while "\n\n\n" in tidy:
+        tidy = tidy.replace("\n\n\n", "\n\n")
+    return tidy
+
+
 class CaptionForm(forms.Form):
     caption = forms.CharField(
-        max_length=500,
+        max_length=CAPTION_MAX_LENGTH,
         required=False,
-        widget=forms.TextInput(
-            attrs={"placeholder": "Who is in it? Where and when was it taken?", "dir": "auto"}
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": "Who is in it? What was happening?", "dir": "auto"}
         ),
     )
 
     def clean_caption(self) -> str:
-        return " ".join(self.cleaned_data["caption"].split())
+        return clean_story(self.cleaned_data["caption"])
+
+
+class DetailsForm(CaptionForm):
+    """A photo's story, date, place and people, as the photo page and scripts post them."""
+
+    caption = forms.CharField(
+        label="Story",
+        max_length=CAPTION_MAX_LENGTH,
+        required=False,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": "Who is in it? What was happening?", "dir": "auto"}
+        ),
+    )
+    date = forms.CharField(
+        label="When",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "1935, about 1935, 1930s, June 1935"}),
+        help_text="As exact as you know: 12 June 1935, June 1935, summer 1935, 1935, "
+        "about 1935, 1935-1940, 1930s, early 1930s.",
+    )
+    place = forms.CharField(
+        label="Where",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Brighton, the farm at Kilby", "dir": "auto"}),
+    )
+    people = forms.CharField(
+        label="People",
+        max_length=2000,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "Anna, Uncle Tom",
+                "list": "people-names",
+                "autocomplete": "off",
+                "dir": "auto",
+            }
+        ),
+        help_text="Names separated by commas.",
+    )
+
+    def clean_date(self) -> FuzzyDate | None:
+        text = self.cleaned_data["date"]
+        if not text.strip():
+            return None
+        try:
+            return parse_date(text)
+        except DateNotUnderstood as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_place(self) -> str:
+        return " ".join(self.cleaned_data["place"].split())
+
+    def clean_people(self) -> list[str]:
+        names: list[str] = []
+        keys: set[str] = set()
+        for part in self.cleaned_data["people"].split(","):
+            name = " ".join(part.split())
+            if not name:
+                continue
+            if len(name) > PERSON_NAME_MAX_LENGTH:
+                raise forms.ValidationError(
+                    f"“{name[:20]}…” is too long for a name "
+                    f"(at most {PERSON_NAME_MAX_LENGTH} characters)."
+                )
+            if name.casefold() not in keys:
+                keys.add(name.casefold())
+                names.append(name)
+        if len(names) > 50:
+            raise forms.ValidationError("Name at most 50 people in one photo.")
+        return names
+
+    @staticmethod
+    def initial_for(photo) -> dict:
+        return {
+            "caption": photo.caption,
+            "date": photo.date_text,
+            "place": photo.place,
+            "people": ", ".join(p.name for p in photo.people.all()),
+        }
+
+
+class BulkForm(forms.Form):
+    """What to do with several photos of an album; the photos are checked by the view."""
+
+    ACTIONS = [
+        ("restore", "Restore again…"),
+        ("move", "Move to another album…"),
+        ("download", "Download as a ZIP"),
+        ("delete", "Delete…"),
+    ]
+    action = forms.ChoiceField(
+        label="With the selected photos",
+        choices=ACTIONS,
+        error_messages={
+            "required": "Choose what to do with the selected photos.",
+            "invalid_choice": "Choose restore, move, download or delete.",
+        },
+    )
 
 
 class DownloadAllForm(forms.Form):

@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from albums.dates import FuzzyDate, Precision
 from restorer import imaging
 from restorer.ids import new_code
-from restorer.models import ProviderHold, QuotaExceeded, Restoration
+from restorer.models import ProviderHold, QuotaExceeded, Restoration, check_quota_for
 from restorer.providers.base import MODEL_TYPES, RESTORATION_TYPES, RestoreOptions
 from restorer.regions import Frame
 from restorer.storage import delete_stored, random_name
@@ -31,6 +32,38 @@ if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
 log = logging.getLogger(__name__)
+
+CAPTION_MAX_LENGTH = 2000
+PERSON_NAME_MAX_LENGTH = 100
+
+
+class OrderRefused(ValueError):
+    """A new order that cannot be taken; the message is for the person."""
+
+
+class MoveRefused(ValueError):
+    """Photos that cannot be moved; the message is for the person."""
+
+
+def paid_restorations(photos: list[Photo], options: RestoreOptions) -> int:
+    """How many of Photo.restore(options) on these would be paid restorations, counted
+    in the owner's quota (restorer.models.Restoration.start): not those reusing an
+    earlier result, nor those already under way with the same options."""
+    if not photos:
+        return 0
+    owner = photos[0].album.owner
+    keys = {photo.pk: photo.source_key for photo in photos}
+    running = set(
+        Version.objects.filter(
+            photo__in=photos,
+            restoration__state__in=Restoration.ACTIVE_STATES,
+            restoration__repair_mask="",
+            **{f"restoration__{key}": value for key, value in options.fields().items()},
+        ).values_list("photo_id", "restoration__source_sha256")
+    )
+    unstarted = {key for pk, key in keys.items() if (pk, key) not in running}
+    paid = Restoration.paid_among(owner, unstarted, options)
+    return sum(1 for pk, key in keys.items() if (pk, key) not in running and key in paid)
 
 
 class DuplicatePhoto(Exception):
@@ -153,6 +186,101 @@ class Album(models.Model):
             transaction.on_commit(lambda: _queue_renditions(photo.pk))
         _restore_new([photo], options)
         return photo
+
+    # --- order -------------------------------------------------------------------------
+
+    def reorder(self, codes: list[str]) -> None:
+        """Put the photos in this order; `codes` must name each photo of the album once.
+        Raises OrderRefused (nothing changed)."""
+        if len(set(codes)) != len(codes):
+            raise OrderRefused("A photo is named twice in the new order. Reload and try again.")
+        with transaction.atomic():
+            photos = {p.code: p for p in self.photos.select_for_update().only("pk", "code")}
+            if set(codes) != set(photos):
+                missing = len(set(photos) - set(codes))
+                unknown = len(set(codes) - set(photos))
+                raise OrderRefused(
+                    "The new order must list every photo of the album exactly once "
+                    f"({missing} missing, {unknown} not in this album). Reload the page: "
+                    "photos may have been added or removed meanwhile."
+                )
+            self._renumber([photos[code] for code in codes])
+
+    def move_photo(self, photo: Photo, *, later: bool) -> None:
+        """Swap a photo with the one just before (or after) it."""
+        with transaction.atomic():
+            photos = list(self.photos.select_for_update().order_by("position", "pk").only("pk"))
+            i = next(i for i, p in enumerate(photos) if p.pk == photo.pk)
+            j = i + 1 if later else i - 1
+            if 0 <= j < len(photos):
+                photos[i], photos[j] = photos[j], photos[i]
+                self._renumber(photos)
+
+    def sort_by_date(self) -> None:
+        """Order the photos by when they were taken (by the start of what is known,
+        then the end); undated photos go last, in their present order."""
+        with transaction.atomic():
+            photos = list(
+                self.photos.select_for_update()
+                .order_by("position", "pk")
+                .only("pk", "position", "date_from", "date_to")
+            )
+            dated = sorted(
+                (p for p in photos if p.date_from), key=lambda p: (p.date_from, p.date_to)
+            )
+            self._renumber(dated + [p for p in photos if not p.date_from])
+
+    def _renumber(self, photos: list[Photo]) -> None:
+        changed = []
+        for position, photo in enumerate(photos):
+            if photo.position != position:
+                photo.position = position
+                changed.append(photo)
+        Photo.objects.bulk_update(changed, ["position"], batch_size=500)
+
+    # --- several photos at once --------------------------------------------------------
+
+    def restore_photos(self, photos: list[Photo], options: RestoreOptions) -> list[Version]:
+        """Restore these photos of the album again with `options`: all, or (when the paid
+        ones would pass the quota) none. Raises QuotaExceeded."""
+        with transaction.atomic():
+            check_quota_for(self.owner, paid_restorations(photos, options))
+            return [photo.restore(options) for photo in photos]
+
+    def move_photos(self, photos: list[Photo], target: Album) -> None:
+        """Move these photos to the end of another album of the same owner, all or none.
+        Raises MoveRefused."""
+        if target.owner_id != self.owner_id:
+            raise MoveRefused("Photos can only be moved to another of your albums.")
+        if target.pk == self.pk:
+            raise MoveRefused("The photos are in this album already: choose another.")
+        there = set(
+            target.photos.filter(sha256__in=[p.sha256 for p in photos]).values_list(
+                "sha256", flat=True
+            )
+        )
+        clashing = [p.title for p in photos if p.sha256 in there]
+        if clashing:
+            raise MoveRefused(
+                f"“{target.title}” already has {', '.join(clashing[:3])}"
+                f"{' and others' if len(clashing) > 3 else ''}: nothing was moved. "
+                "Leave those out, or delete them from one album first."
+            )
+        try:
+            with transaction.atomic():
+                last = target.photos.aggregate(last=models.Max("position"))["last"]
+                start = 0 if last is None else last + 1
+                for i, photo in enumerate(photos):
+                    photo.album = target
+                    photo.position = start + i
+                Photo.objects.bulk_update(photos, ["album", "position"])
+                if self.cover_id in {p.pk for p in photos}:
+                    Album.objects.filter(pk=self.pk).update(cover=None)
+                now = timezone.now()
+                Album.objects.filter(pk__in=[self.pk, target.pk]).update(updated_at=now)
+        except IntegrityError:
+            # the same file uploaded to the target meanwhile
+            raise MoveRefused(f"“{target.title}” already has one of these photos.") from None
 
     def add_scan(self, upload: UploadedFile) -> ScanResult:
         """A flatbed scan holding several prints: one photo per print, each straightened
@@ -278,6 +406,14 @@ def _queue_renditions(photo_pk: int) -> None:
     from django_q.tasks import async_task
 
     async_task("albums.tasks.make_renditions", photo_pk, task_name=f"renditions-{photo_pk}")
+
+
+def caption_line(caption: str, length: int = 80) -> str:
+    """The first line of a photo's story, shortened: for titles and file names."""
+    first = caption.strip().split("\n", 1)[0].strip()
+    if len(first) > length:
+        first = first[: length - 1].rstrip() + "…"
+    return first
 
 
 def human_size(size: int) -> str:
@@ -425,7 +561,16 @@ class Photo(models.Model):
     code = models.CharField(max_length=16, unique=True, default=new_code, editable=False)
     album = models.ForeignKey(Album, models.CASCADE, related_name="photos")
     position = models.PositiveIntegerField(default=0)
-    caption = models.CharField(max_length=500, blank=True)
+    # The photo's story, as its owner tells it (line breaks kept).
+    caption = models.TextField(max_length=CAPTION_MAX_LENGTH, blank=True)
+    # When it was taken, as written ("about 1935"), and the days that may mean
+    # (albums/dates.py), for sorting and searching. Empty and null when unknown.
+    date_text = models.CharField(max_length=100, blank=True)
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(max_length=10, blank=True, choices=Precision.CHOICES)
+    place = models.CharField(max_length=200, blank=True)
+    people = models.ManyToManyField("Person", blank=True, related_name="photos")
     original = models.FileField(max_length=255)
     original_name = models.CharField(max_length=255)
     mime_type = models.CharField(max_length=40)
@@ -472,13 +617,34 @@ class Photo(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["album", "sha256"], name="unique_photo_per_album"),
         ]
-        indexes = [models.Index(fields=["album", "position"])]
+        indexes = [
+            models.Index(fields=["album", "position"]),
+            models.Index(fields=["date_from", "date_to"]),
+        ]
 
     def __str__(self) -> str:
-        return self.caption or self.original_name
+        return self.title
 
     def get_absolute_url(self) -> str:
         return reverse("albums:photo", args=[self.album.code, self.code])
+
+    @property
+    def title(self) -> str:
+        """A one-line name: the story's first line, else the file's name."""
+        return self.caption_title or self.original_name
+
+    @property
+    def story_after_title(self) -> str:
+        """The story's lines after the first, which titles the photo (all of it when the
+        first line was too long to be a title whole)."""
+        story = self.caption.strip()
+        first, _, rest = story.partition("\n")
+        return rest.strip() if caption_line(first) == first.strip() else story
+
+    @property
+    def caption_title(self) -> str:
+        """The story's first line: what others than the owner see as a title."""
+        return caption_line(self.caption)
 
     def status(self, hold: ProviderHold | None) -> Status:
         """What the pages show; needs PhotoQuerySet.with_restoration()."""
@@ -491,6 +657,24 @@ class Photo(models.Model):
             restoration_provider=getattr(self, "restoration_provider", None),
             hold=hold,
         )
+
+    def set_details(self, *, caption: str, date: FuzzyDate | None, place: str,
+                    people: list[str]) -> None:  # fmt: skip
+        """Save the story, date, place and people (names as written; the album owner's
+        Person rows, made as needed), all or nothing."""
+        self.caption = caption
+        self.date_text = date.text if date else ""
+        self.date_from = date.date_from if date else None
+        self.date_to = date.date_to if date else None
+        self.date_precision = date.precision if date else ""
+        self.place = place
+        with transaction.atomic():
+            self.save(
+                update_fields=[
+                    "caption", "date_text", "date_from", "date_to", "date_precision", "place",
+                ]
+            )  # fmt: skip
+            self.people.set(Person.objects.named(self.album.owner, people))
 
     @property
     def number(self) -> int:
@@ -679,6 +863,46 @@ class Version(models.Model):
     def status(self, hold: ProviderHold | None) -> Status:
         r = self.restoration
         return restoration_status(r.state, r.progress, r.error_message, r.provider, hold)
+
+
+class PersonQuerySet(models.QuerySet):
+    def named(self, owner, names: list[str]) -> list[Person]:
+        """The owner's people of these names (matched case-insensitively), made as needed;
+        a new name is kept as first written."""
+        wanted: dict[str, str] = {}
+        for name in names:
+            wanted.setdefault(Person.key_of(name), name)
+        found = {p.key: p for p in self.filter(owner=owner, key__in=list(wanted))}
+        for key, name in wanted.items():
+            if key not in found:
+                found[key], _ = self.get_or_create(owner=owner, key=key, defaults={"name": name})
+        return [found[key] for key in wanted]
+
+
+class Person(models.Model):
+    """Somebody in an album owner's photos, named as the owner first wrote them.
+
+    People belong to the owner, not to an album, so a name typed once is suggested
+    in all their albums; `key` makes "anna" and "Anna" the same person."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    name = models.CharField(max_length=PERSON_NAME_MAX_LENGTH)
+    key = models.CharField(max_length=PERSON_NAME_MAX_LENGTH, editable=False)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="unique_person_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def key_of(name: str) -> str:
+        return " ".join(name.split()).casefold()
 
 
 class AlbumMember(models.Model):

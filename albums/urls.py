@@ -1,6 +1,6 @@
 from django.urls import path
 
-from albums import invitation_views, share_views, views, visitor_views
+from albums import invitation_views, organize_views, search, share_views, views, visitor_views
 
 app_name = "albums"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("albums/new/", views.album_new, name="new"),
     path("shared/", share_views.shared_overview, name="shared"),
+    path("search/", search.search, name="search"),
     path("s/<str:token>/", visitor_views.share_page, name="share"),
     path("s/<str:token>/zip/", visitor_views.share_zip, name="share_zip"),
     path("s/<str:token>/photos/<str:photo_code>/", visitor_views.share_photo, name="share_photo"),
@@ -41,11 +42,18 @@ urlpatterns = [
     path("albums/<str:code>/delete/", views.album_delete, name="delete"),
     path("albums/<str:code>/upload/", views.album_upload, name="upload"),
     path("albums/<str:code>/status.json", views.album_status, name="status"),
+    path("albums/<str:code>/order/", organize_views.album_order, name="order"),
+    path("albums/<str:code>/photos/bulk/", organize_views.photos_bulk, name="photos_bulk"),
     path("albums/<str:code>/photos/<str:photo_code>/", views.photo_detail, name="photo"),
     path(
         "albums/<str:code>/photos/<str:photo_code>/caption/",
         views.photo_caption,
         name="photo_caption",
+    ),
+    path(
+        "albums/<str:code>/photos/<str:photo_code>/details/",
+        views.photo_details,
+        name="photo_details",
     ),
     path("albums/<str:code>/photos/<str:photo_code>/cover/", views.photo_cover, name="photo_cover"),
     path(

@@ -16,9 +16,27 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from PIL import Image
 
-from albums import downloads
-from albums.forms import AlbumForm, CaptionForm, DownloadAllForm, EditForm, RestoreForm
-from albums.models import Album, DuplicatePhoto, Photo, Version, human_size, photo_status
+from albums import downloads, organize_views
+from albums.forms import (
+    AlbumEditForm,
+    AlbumForm,
+    CaptionForm,
+    DetailsForm,
+    DownloadAllForm,
+    EditForm,
+    RestoreForm,
+)
+from albums.models import (
+    Album,
+    DuplicatePhoto,
+    Person,
+    Photo,
+    Version,
+    caption_line,
+    human_size,
+    photo_status,
+)
+from albums.permissions import may_change_album, may_edit_photo_details
 from restorer import imaging, repairs
 from restorer.files import serve_file
 from restorer.models import ProviderHold, QuotaExceeded, Restoration
@@ -32,6 +50,14 @@ def _wants_json(request: HttpRequest) -> bool:
 def _get_album_for_user(request: HttpRequest, code: str) -> Album:
     """The album if this person may see it; 404 otherwise, whether or not it exists."""
     return get_object_or_404(Album.objects.visible_to(request.user), code=code)
+
+
+def _get_album_to_change(request: HttpRequest, code: str) -> Album:
+    """The album if this person may change it (albums.permissions); 404 otherwise."""
+    album = _get_album_for_user(request, code)
+    if not may_change_album(request.user, album):
+        raise Http404("No such album.")
+    return album
 
 
 def _get_album_for_owner(request: HttpRequest, code: str) -> Album:
@@ -78,6 +104,7 @@ def album_detail(request: HttpRequest, code: str) -> HttpResponse:
         "album": album,
         "page": page,
         "is_owner": album.owner_id == request.user.id,
+        "may_change": may_change_album(request.user, album),
         "accept": imaging.ACCEPT_ATTRIBUTE,
         "max_upload_size": settings.MAX_UPLOAD_SIZE,
         "max_upload_label": human_size(settings.MAX_UPLOAD_SIZE),
@@ -88,10 +115,10 @@ def album_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def album_edit(request: HttpRequest, code: str) -> HttpResponse:
-    album = _get_album_for_owner(request, code)
+    album = _get_album_to_change(request, code)
     initial = {"title": album.title, "description": album.description}
     initial.update(AlbumForm.initial_for(album.default_options))
-    form = AlbumForm(request.POST or None, initial=initial)
+    form = AlbumEditForm(request.POST or None, initial=initial, photo_count=album.photos.count())
     if request.method == "POST" and form.is_valid():
         options = form.cleaned_data["options"]
         album.title = form.cleaned_data["title"]
@@ -109,6 +136,8 @@ def album_edit(request: HttpRequest, code: str) -> HttpResponse:
             ]
         )
         messages.success(request, "The album was saved.")
+        if form.cleaned_data.get("apply_to_photos"):
+            return organize_views.confirm_restoring_all(request, album)
         return redirect(album)
     return render(request, "albums/album_form.html", {"form": form, "album": album})
 
@@ -290,7 +319,7 @@ def _status_entry(row: dict, links: _Links, hold: ProviderHold | None, with_html
         "display_url": display_url,
         "error": status.message or None,
         "url": links.page_url(code),
-        "title": row["caption"] or row["original_name"],
+        "title": caption_line(row["caption"]) or row["original_name"],
     }
     if with_html:
         entry["html"] = render_to_string("albums/_restoration_state.html", {"status": status})
@@ -327,15 +356,32 @@ def album_status(request: HttpRequest, code: str) -> JsonResponse:
 @require_GET
 def photo_detail(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
     album = _get_album_for_user(request, code)
-    photo = _get_photo(album, photo_code)
+    return _photo_page(request, album, _get_photo(album, photo_code))
+
+
+def _photo_page(
+    request: HttpRequest,
+    album: Album,
+    photo: Photo,
+    details_form: DetailsForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    may_edit_details = may_edit_photo_details(request.user, album)
     context = {
         "album": album,
         "photo": photo,
+        "people": list(photo.people.all()),
         "previous": photo.previous_in_album(),
         "next": photo.next_in_album(),
         "number": photo.number,
         "total": Photo.objects.in_album(album).count(),
-        "caption_form": CaptionForm(initial={"caption": photo.caption}),
+        "may_edit_details": may_edit_details,
+        "details_form": details_form or DetailsForm(initial=DetailsForm.initial_for(photo)),
+        "known_names": (
+            Person.objects.filter(owner_id=album.owner_id).values_list("name", flat=True)
+            if may_edit_details
+            else []
+        ),
         "edit_form": EditForm(),
         "is_owner": album.owner_id == request.user.id,
         "is_cover": album.cover_id == photo.pk,
@@ -347,7 +393,43 @@ def photo_detail(request: HttpRequest, code: str, photo_code: str) -> HttpRespon
         shown = context["shown"]
         versions = [v for v in context["versions"] if shown is not None and v.pk == shown.pk]
         context.update(versions=versions, latest=versions[0] if versions else None)
-    return render(request, "albums/photo.html", context)
+    return render(request, "albums/photo.html", context, status=status)
+
+
+@require_POST
+def photo_details(request: HttpRequest, code: str, photo_code: str) -> HttpResponse:
+    """The photo's story, date, place and people; all saved, or none with a message."""
+    album = _get_album_for_user(request, code)
+    if not may_edit_photo_details(request.user, album):
+        raise Http404("No such album.")  # as for every change others may not make
+    photo = _get_photo(album, photo_code)
+    form = DetailsForm(request.POST)
+    if not form.is_valid():
+        if _wants_json(request):
+            errors = {name: list(errors) for name, errors in form.errors.items()}
+            first = next(iter(form.errors.values()))[0]
+            return JsonResponse({"error": first, "errors": errors}, status=400)
+        return _photo_page(request, album, photo, details_form=form, status=400)
+    data = form.cleaned_data
+    photo.set_details(
+        caption=data["caption"], date=data["date"], place=data["place"], people=data["people"]
+    )
+    if _wants_json(request):
+        return JsonResponse(details_json(photo))
+    messages.success(request, "The photo's details were saved.")
+    return redirect(photo)
+
+
+def details_json(photo: Photo) -> dict:
+    return {
+        "caption": photo.caption,
+        "date": photo.date_text,
+        "date_from": photo.date_from.isoformat() if photo.date_from else None,
+        "date_to": photo.date_to.isoformat() if photo.date_to else None,
+        "date_precision": photo.date_precision,
+        "place": photo.place,
+        "people": [person.name for person in photo.people.all()],
+    }
 
 
 def _restoration_context(album: Album, photo: Photo, form: RestoreForm | None = None) -> dict:

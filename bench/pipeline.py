@@ -69,7 +69,7 @@ def environment(workdir: Path, url: str, key: str) -> dict:
         "RESTORER_PROVIDER": "picwish",
         "Q_WORKERS": "2",
         "Q_POLL": "0.2",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         "DJANGO_SETTINGS_MODULE": "restorer.settings",
     }
 
@@ -121,6 +121,7 @@ def run(mode: str, photos: int, seconds_limit: float, clusters: int = 1,
         django.setup()
         from django.contrib.auth import get_user_model
         from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.db.models import Max, Min
 
         from albums.models import Album
         from restorer.models import Restoration
@@ -130,6 +131,7 @@ def run(mode: str, photos: int, seconds_limit: float, clusters: int = 1,
         user = get_user_model().objects.create_user(f"bench-{mode}", "b@example.org", "x")
         album = Album.objects.create(owner=user, title="Bench")
         started = time.monotonic()
+        started_wall = time.time()
         if mode != "naive":
             for seed in range(photos):
                 album.add_photo(SimpleUploadedFile(f"{seed}.jpg", photo_bytes(seed)))
@@ -170,6 +172,15 @@ def run(mode: str, photos: int, seconds_limit: float, clusters: int = 1,
             time.sleep(0.2)
         elapsed = last_done_at - started
         log = fake_log(url)
+        moments = Restoration.objects.aggregate(
+            first_submit=Min("submitted_at"), last_submit=Max("submitted_at"),
+            last_finish=Max("finished_at"),
+        )  # fmt: skip
+        timeline = {
+            name: round(moment.timestamp() - started_wall, 1)
+            for name, moment in moments.items()
+            if moment is not None
+        }
         submitted = Restoration.objects.exclude(remote_task_id="").count()
         failed = Restoration.objects.filter(state="failed").count()
         return {
@@ -193,6 +204,7 @@ def run(mode: str, photos: int, seconds_limit: float, clusters: int = 1,
             "unrecorded_creates": max(0, log["creates"] - submitted),
             "lost": photos - done,
             "killed": killed,
+            "timeline": timeline,
         }
     finally:
         for worker in workers:
@@ -278,6 +290,13 @@ def main() -> None:
             f"{r['duplicate_creates']} duplicate creates, {r['lost']} lost"
             f" ({r['failed']} failed, {r['unrecorded_creates']} created with the answer lost)"
         )
+        t = r.get("timeline", {})
+        if t:
+            print(
+                f"  seconds after the upload began: uploads stored {r['upload_seconds']:.1f}, "
+                f"first create answered {t.get('first_submit', '?')}, last create answered "
+                f"{t.get('last_submit', '?')}, last result stored {t.get('last_finish', '?')}"
+            )
     if "naive" in results:
         print(f"naive: {results['naive']['photos_per_minute']:.1f} photos/min")
 

@@ -17,10 +17,17 @@ def picwish_limiter() -> SharedRateLimiter:
 def picwish_client(
     limiter: SharedRateLimiter | None = None, *, throttled: bool = True
 ) -> PicWishClient:
-    """The client; unless `throttled` is false, each call first waits for its slot."""
-    throttle = None
+    """The client; unless `throttled` is false, each call first waits for its slot.
+
+    Unthrottled (the dispatcher waits for its slots itself), a `limiter` given still hears
+    when each call goes out, so a late call moves the next slot.
+    """
+    throttle = on_send = None
     if throttled:
         throttle = limiter if limiter is not None else picwish_limiter()
+        on_send = throttle.sent
+    elif limiter is not None:
+        on_send = limiter.sent
     return PicWishClient(
         settings.PICWISH_API_URL,
         settings.PICWISH_API_KEY,
@@ -31,6 +38,7 @@ def picwish_client(
         max_result_bytes=settings.MAX_UPLOAD_SIZE,
         max_result_pixels=settings.MAX_IMAGE_PIXELS,
         throttle=throttle,
+        on_send=on_send,
     )
 
 

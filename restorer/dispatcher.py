@@ -8,7 +8,8 @@ it) walks every restoration in flight:
 - a poll is made when a task is expected to be finished: the first at the
   typical duration of recent tasks, later ones from the progress PicWish
   reports (progress p% after t seconds: about t x (100 - p) / p to go);
-- new photos are submitted first, unless a poll is more than POLL_GRACE late;
+- new photos are submitted first; once polls are more than POLL_GRACE late, polls
+  and submissions take turns, so neither waits for the other's whole backlog;
 - every call waits for its slot in the shared budget (ratelimit.py), a 429
   pushes that budget back, 5xx and network errors back off per restoration,
   and a refused key or missing credits stop all submissions (ProviderHold).
@@ -56,7 +57,7 @@ MAX_SUBMIT_ATTEMPTS = 6
 MAX_MALFORMED_ANSWERS = 3  # status answers in a row that cannot be understood
 MAX_BACKOFF = 60.0
 ESTIMATE_REFRESH = 20.0  # seconds between re-reads of recent task durations
-POLL_GRACE = timedelta(seconds=8)  # how late a poll may be while photos wait to be sent
+POLL_GRACE = timedelta(seconds=20)  # how late polls may be before they take turns with sends
 
 State = Restoration.State
 
@@ -127,6 +128,7 @@ class Dispatcher:
         self.renewed_at = time.monotonic()
         self.estimate = DurationEstimate(settings.PICWISH_FIRST_POLL)
         self.calls = 0
+        self.polled_last = False  # whether the last step was a poll (for the turns)
 
     # --- the loop ----------------------------------------------------------------------
 
@@ -144,14 +146,19 @@ class Dispatcher:
             now = timezone.now()
             due = Restoration.objects.polls_due(now).first()
             new = Restoration.objects.submittable(now).order_by("created_at", "pk").first()
-            # A waiting photo goes first unless a poll is long overdue: PicWish then works
-            # on more photos at once, a poll made a little later finds its task finished
-            # (one poll per photo), and the batch does not end on the latency of tasks
-            # sent last. A result stays downloadable for an hour.
-            if due is not None and (new is None or due.next_action_at <= now - POLL_GRACE):
+            # A waiting photo goes first: PicWish then works on more photos at once, a
+            # poll made a little later finds its task finished (one poll per photo), and
+            # the batch does not end on the latency of tasks sent last. Polls long overdue
+            # take turns with the photos waiting: given precedence they would hold every
+            # send back until their backlog, as long as the sends that made it, was gone.
+            # A result stays downloadable for an hour.
+            overdue = due is not None and due.next_action_at <= now - POLL_GRACE
+            if due is not None and (new is None or (overdue and not self.polled_last)):
+                self.polled_last = True
                 self._handle(self.poll, due)
                 continue
             if new is not None:
+                self.polled_last = False
                 self._handle(self.submit, new)
                 continue
             wait = self._seconds_to_next_event(now)

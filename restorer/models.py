@@ -48,6 +48,13 @@ class RestorationQuerySet(models.QuerySet):
             reused_from__isnull=True,
         ).filter(on_the_way)
 
+    def reusable(self, owner, options: RestoreOptions, provider: str) -> RestorationQuerySet:
+        """Finished restorations with these options, whose result a new restoration of
+        the same picture takes instead of being restored (or paid for) again."""
+        return self.filter(
+            owner=owner, provider=provider, state=Restoration.State.DONE, **options.fields()
+        ).exclude(result="")
+
     def picwish(self) -> RestorationQuerySet:
         return self.filter(provider=Restoration.Provider.PICWISH)
 
@@ -277,18 +284,7 @@ class Restoration(models.Model):
             "source_frame": source_frame,
             "repair_mask": repair_mask,
         }
-        earlier = (
-            cls.objects.filter(
-                owner=owner,
-                source_sha256=source_sha256,
-                provider=provider,
-                state=cls.State.DONE,
-                **options.fields(),
-            )
-            .exclude(result="")
-            .order_by("-finished_at")
-            .first()
-        )
+        earlier = cls._reusable(owner, source_sha256, options, provider)
         if earlier is not None:
             return cls._reuse(earlier, fields)
         if provider == cls.Provider.PICWISH:
@@ -298,6 +294,27 @@ class Restoration(models.Model):
             QuotaCharge.objects.create(owner=owner, restoration=restoration)
         transaction.on_commit(lambda: enqueue("restorer.tasks.prepare", restoration.pk))
         return restoration
+
+    @classmethod
+    def _reusable(cls, owner, source_sha256: str, options: RestoreOptions, provider: str):
+        return (
+            cls.objects.reusable(owner, options, provider)
+            .filter(source_sha256=source_sha256)
+            .order_by("-finished_at")
+            .first()
+        )
+
+    @classmethod
+    def paid_among(cls, owner, source_keys: set[str], options: RestoreOptions) -> set[str]:
+        """Which of these pictures start() would restore as paid restorations, counted
+        in the quota: with PicWish, those with no earlier result to reuse."""
+        provider = settings.RESTORER_PROVIDER
+        if provider != cls.Provider.PICWISH or not source_keys:
+            return set()
+        done = cls.objects.reusable(owner, options, provider).filter(
+            source_sha256__in=list(source_keys)
+        )
+        return set(source_keys) - set(done.values_list("source_sha256", flat=True))
 
     @classmethod
     def _reuse(cls, earlier: Restoration, fields: dict) -> Restoration:
@@ -645,6 +662,28 @@ def check_quota(owner) -> None:
         )
 
 
+def quota_left(owner) -> int | None:
+    """Paid restorations this person may still start this month; None: no limit."""
+    quota = settings.RESTORER_MONTHLY_QUOTA
+    if not quota:
+        return None
+    return max(0, quota - QuotaCharge.objects.used_by(owner, month_start()))
+
+
+def check_quota_for(owner, paid: int) -> None:
+    """Refuse `paid` more paid restorations at once unless all fit in this month's quota."""
+    left = quota_left(owner)
+    if left is None or paid <= left:
+        return
+    start = month_start()
+    following = (start + timedelta(days=32)).replace(day=1)
+    raise QuotaExceeded(
+        f"This needs {paid} paid restorations, and you have {left} left for {start:%B} "
+        f"(of {settings.RESTORER_MONTHLY_QUOTA}). Nothing was started: choose fewer photos, "
+        f"or wait until {following:%-d %B}."
+    )
+
+
 def enqueue(func: str, *args, **kwargs) -> None:
     from django_q.tasks import async_task
 
@@ -767,6 +806,9 @@ class ApiBudget(models.Model):
     name = models.CharField(max_length=40, primary_key=True)
     next_free_at = models.FloatField(default=0.0)  # Unix seconds
     calls = models.PositiveBigIntegerField(default=0)
+    # Seconds added to each spacing, widened by 429s and narrowed by calm calls since.
+    margin = models.FloatField(default=0.01)
+    calm_calls = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.name

@@ -407,7 +407,7 @@ RESTORER_INPUT_MAX_SIDE = envint("RESTORER_INPUT_MAX_SIDE", 2048, minimum=256, m
 # How long one run of the dispatcher (the task that owns every PicWish call) lasts
 # before handing over to a fresh task, and how long its lease outlives a dead worker.
 RESTORER_DISPATCH_SECONDS = envint("RESTORER_DISPATCH_SECONDS", 50, minimum=5)
-RESTORER_LEASE_SECONDS = envint("RESTORER_LEASE_SECONDS", 4, minimum=2)
+RESTORER_LEASE_SECONDS = envint("RESTORER_LEASE_SECONDS", 2, minimum=2)
 if RESTORER_DISPATCH_SECONDS + 30 > Q_TIMEOUT:
     raise ImproperlyConfigured(
         f"RESTORER_DISPATCH_SECONDS ({RESTORER_DISPATCH_SECONDS}) must be at least 30 s below "

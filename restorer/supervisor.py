@@ -103,7 +103,7 @@ class Supervisor(threading.Thread):
         log.info("cluster %s runs the dispatcher", self.cluster)
         try:
             limiter = clients.picwish_limiter()
-            client = clients.picwish_client(throttled=False)  # the dispatcher paces its calls
+            client = clients.picwish_client(limiter, throttled=False)  # the dispatcher paces
             while not self.stopping.is_set():
                 outcome = Dispatcher(
                     client, holder=self.holder, limiter=limiter, stop=self.stopping

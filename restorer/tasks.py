@@ -197,7 +197,7 @@ def dispatch() -> str:
     if not Lease.acquire(LEASE_NAME, holder, settings.RESTORER_LEASE_SECONDS):
         return "another dispatcher is running"
     limiter = clients.picwish_limiter()
-    client = clients.picwish_client(throttled=False)  # the dispatcher paces its calls
+    client = clients.picwish_client(limiter, throttled=False)  # the dispatcher paces
     try:
         while True:
             outcome = Dispatcher(client, holder=holder, limiter=limiter).run()

@@ -176,13 +176,13 @@ def test_a_photo_page_has_previous_and_next(alice_client, album):
 def test_editing_a_caption(alice_client, album):
     [photo] = add_photos(alice_client, album, 1)
     url = f"{photo.get_absolute_url()}caption/"
-    response = alice_client.post(url, {"caption": "  Uncle Tom,\n Brighton 1950 "})
+    response = alice_client.post(url, {"caption": "  Uncle  Tom,\r\n Brighton 1950 "})
     assert response.status_code == 302
     photo.refresh_from_db()
-    assert photo.caption == "Uncle Tom, Brighton 1950"
-    json = alice_client.post(url, {"caption": "x" * 501}, headers={"Accept": "application/json"})
+    assert photo.caption == "Uncle Tom,\nBrighton 1950"  # a story: its lines are kept
+    json = alice_client.post(url, {"caption": "x" * 2001}, headers={"Accept": "application/json"})
     assert json.status_code == 400
-    assert "at most 500 characters" in json.json()["error"]
+    assert "at most 2000 characters" in json.json()["error"]
 
 
 def test_the_original_downloads_under_its_own_name(alice_client, album):
@@ -230,6 +230,23 @@ def test_photos_without_a_caption_are_described_by_their_place(alice_client, alb
     assert 'alt="Photo 3 of Grandma&#x27;s box"' in second_page
     photo_page = alice_client.get(photos[2].get_absolute_url()).content.decode()
     assert 'alt="Before restoration: photo 3 of Grandma&#x27;s box"' in photo_page
+
+
+def test_a_story_gives_its_first_line_and_a_reorder_renumbers(alice_client, album):
+    photos = add_photos(alice_client, album, 3)
+    photos[0].caption = "Uncle Tom at Brighton\n\nHe had just come back."
+    photos[0].save(update_fields=["caption"])
+    page = alice_client.get(album.get_absolute_url()).content.decode()
+    assert 'alt="Uncle Tom at Brighton"' in page  # the story's first line only
+    assert 'alt="Photo 3 of Grandma&#x27;s box"' in page
+    # The last photo moved earlier is now the second: its description follows.
+    alice_client.post(f"/albums/{album.code}/order/", {"earlier": photos[2].code})
+    page = alice_client.get(album.get_absolute_url()).content.decode()
+    assert 'alt="Photo 3 of Grandma&#x27;s box"' in page
+    second = page.index(f'id="photo-{photos[2].code}"')
+    third = page.index(f'id="photo-{photos[1].code}"')
+    assert second < third
+    assert 'alt="Photo 2 of Grandma&#x27;s box"' in page[second:third]
 
 
 def test_titles_captions_and_descriptions_take_their_own_direction(alice_client, album):

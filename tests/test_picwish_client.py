@@ -207,6 +207,20 @@ def test_throttle_runs_before_every_api_request(fake):
     assert calls == list(range(len(calls)))
 
 
+def test_on_send_hears_every_api_request_as_it_goes_out(fake):
+    order = []
+    client = make_client(
+        fake,
+        throttle=lambda: order.append(("throttle", len(fake.requests))),
+        on_send=lambda: order.append(("sent", len(fake.requests))),
+    )
+    client.wait(create(client))
+    count = len(fake.requests)
+    assert count >= 2
+    expected = [step for n in range(count) for step in (("throttle", n), ("sent", n))]
+    assert order == expected
+
+
 def test_a_throttle_that_raises_stops_the_request(fake):
     def closed():
         raise e.RateLimited(retry_after=3)

@@ -90,7 +90,7 @@ def dispatcher(seconds=10.0, holder="test") -> Dispatcher:
     limiter = clients.picwish_limiter()
     assert Lease.acquire(LEASE_NAME, holder, 5)
     return Dispatcher(
-        clients.picwish_client(throttled=False),
+        clients.picwish_client(limiter, throttled=False),
         holder=holder,
         limiter=limiter,
         run_seconds=seconds,
@@ -502,3 +502,55 @@ def test_a_dispatcher_that_dies_waiting_for_its_turn_leaves_the_photo_queued(fak
     finish()
     assert_valid_result(job)
     assert fake.create_count() == 1
+
+
+def test_sends_go_first_and_take_turns_with_polls_once_those_are_long_overdue(fake, alice):
+    """Polls that are long overdue and photos waiting to be sent take turns: neither the
+    photos sent last nor the results of the first wait for the other's whole backlog."""
+    from restorer.dispatcher import POLL_GRACE
+
+    waiting = [prepared(alice, seed=seed) for seed in range(4)]
+    now = timezone.now()
+    recent, late = [prepared(alice, seed=10 + n) for n in range(2)]
+    overdue = [prepared(alice, seed=20 + n) for n in range(3)]
+    for job, due in [(recent, now)] + [(job, now - POLL_GRACE * 2) for job in overdue]:
+        Restoration.objects.filter(pk=job.pk).update(
+            state=State.SUBMITTED, remote_task_id=f"t-{job.code}", submitted_at=due,
+            next_action_at=due,
+        )  # fmt: skip
+    Restoration.objects.filter(pk=late.pk).update(state=State.FAILED)  # not in the way
+    steps = []
+
+    class Recording(Dispatcher):
+        def poll(self, job):
+            steps.append(("poll", job.code))
+            Restoration.objects.filter(pk=job.pk).update(state=State.DONE)
+
+        def submit(self, job):
+            steps.append(("send", job.code))
+            Restoration.objects.filter(pk=job.pk).update(
+                state=State.SUBMITTED, remote_task_id=f"t-{job.code}",
+                submitted_at=timezone.now(), next_action_at=timezone.now() + timedelta(hours=1),
+            )  # fmt: skip
+
+    d = dispatcher(seconds=5)
+    recording = Recording(d.client, holder="test", limiter=d.limiter, run_seconds=5)
+    recording.stop_at = time.monotonic() + 5
+    # The run ends waiting for the polls an hour away; stop it after the backlog.
+    recording.stop = threading.Event()
+    original_handle = recording._handle
+
+    def handle(step, job):
+        original_handle(step, job)
+        if len(steps) == 8:
+            recording.stop.set()
+
+    recording._handle = handle
+    recording.run()
+    kinds = [kind for kind, _ in steps]
+    # Three overdue polls and four photos: turns while both last, the photos first when
+    # the polls are merely due (the recent one), the leftover polls at the end.
+    assert kinds == ["poll", "send", "poll", "send", "poll", "send", "send", "poll"]
+    sent = [code for kind, code in steps if kind == "send"]
+    assert sent == [job.code for job in waiting]  # in the order they came
+    assert steps[-1] == ("poll", recent.code)

@@ -6,8 +6,10 @@ never sends a create twice on its own: a create whose answer was lost raises
 result URL is refreshed with ``get_task``, never with a new create.
 
 The client does no rate limiting of its own: ``throttle`` (a callable) runs immediately before
-every request to the API, and the pipeline plugs its shared limiter in there. Only ``wait()``,
-the helper of the synchronous command-line path, sleeps.
+every request to the API, and the pipeline plugs its shared limiter in there; ``on_send`` runs
+right after it, as the request goes out (the dispatcher, which waits for its slot itself, tells
+the limiter there when its call really left). Only ``wait()``, the helper of the synchronous
+command-line path, sleeps.
 
 No Django here: configuration comes in through the constructor.
 """
@@ -273,6 +275,7 @@ class PicWishClient:
         max_result_bytes: int = 50 * 1024 * 1024,
         max_result_pixels: int = 8192 * 8192,
         throttle: Callable[[], None] | None = None,
+        on_send: Callable[[], None] | None = None,
         session: requests.Session | None = None,
     ) -> None:
         parts = urlsplit(api_url or "")
@@ -295,6 +298,7 @@ class PicWishClient:
         self.max_result_bytes = max_result_bytes
         self.max_result_pixels = max_result_pixels
         self.throttle = throttle
+        self.on_send = on_send
         self.session = session if session is not None else net.make_session(timeout=timeout)
 
     def __repr__(self) -> str:
@@ -419,6 +423,8 @@ class PicWishClient:
         """Send one API request and return the envelope's ``data``, or raise a ProviderError."""
         if self.throttle is not None:
             self.throttle()
+        if self.on_send is not None:
+            self.on_send()
         kwargs.setdefault("timeout", self.timeout)
         headers = {"X-API-KEY": self._api_key, "Accept": "application/json"}
         what = "create" if for_create else "poll"

@@ -77,7 +77,21 @@
     // its place, as the server's tiles are ("Photo 12 of Grandma's box").
     const img = link.querySelector("img");
     const count = document.getElementById("photo-count")?.dataset.count;
-    if (img && count) img.alt = `Photo ${count} of ${grid.dataset.albumTitle}`;
+    if (img && count) {
+      img.alt = `Photo ${count} of ${grid.dataset.albumTitle}`;
+      img.dataset.byPlace = "";
+    }
+  }
+
+  // Tiles without a caption are described by their place: after a reorder on this
+  // page, their numbers follow the new order.
+  function renumberTiles() {
+    const first = parseInt(grid.dataset.firstNumber, 10);
+    if (!(first > 0)) return;
+    [...grid.querySelectorAll(".tile")].forEach((tile, index) => {
+      const img = tile.querySelector("img[data-by-place]");
+      if (img) img.alt = `Photo ${first + index} of ${grid.dataset.albumTitle}`;
+    });
   }
 
   // ---- Live status -------------------------------------------------------
@@ -113,6 +127,122 @@
 
   document.addEventListener("visibilitychange", () => { if (!document.hidden) schedulePoll(); });
   schedulePoll();
+
+  // ---- Selecting and ordering ------------------------------------------------
+  // Without this script the checkboxes and arrows post their forms and the page
+  // reloads; with it, the order changes in place and is saved as a whole.
+  const bulkForm = document.getElementById("bulk-form");
+  const orderForm = document.getElementById("order-form");
+  const orderStatus = document.getElementById("order-status");
+
+  function updateSelection() {
+    const boxes = grid ? [...grid.querySelectorAll('input[name="photos"]')] : [];
+    let count = 0;
+    for (const box of boxes) {
+      box.closest(".tile").classList.toggle("is-selected", box.checked);
+      if (box.checked) count += 1;
+    }
+    const label = document.getElementById("selected-count");
+    if (label) label.textContent = count ? count + " selected" : "";
+  }
+
+  if (bulkForm && grid) {
+    grid.addEventListener("change", (event) => {
+      if (event.target.matches('input[name="photos"]')) updateSelection();
+    });
+    bulkForm.addEventListener("submit", (event) => {
+      if (!grid.querySelector('input[name="photos"]:checked')) {
+        event.preventDefault();
+        document.getElementById("selected-count").textContent = "Select photos first: tick the box of each.";
+      }
+    });
+    updateSelection();
+  }
+
+  async function saveOrder(message) {
+    // The order endpoint wants every photo of the album: this page's new order is
+    // put in the place of this page's photos within the album's whole order.
+    const csrfToken = orderForm.querySelector('input[name="csrfmiddlewaretoken"]').value;
+    const headers = { Accept: "application/json", "X-CSRFToken": csrfToken };
+    try {
+      const current = await fetch(orderForm.dataset.orderUrl, { headers, credentials: "same-origin" });
+      if (!current.ok) throw new Error("order");
+      const all = (await current.json()).photos;
+      const here = [...grid.querySelectorAll(".tile")].map((tile) => tile.dataset.code);
+      const mine = new Set(here);
+      const start = all.findIndex((code) => mine.has(code));
+      const rest = all.filter((code) => !mine.has(code));
+      const order = [...rest.slice(0, start), ...here, ...rest.slice(start)];
+      const body = new FormData();
+      order.forEach((code) => body.append("photos", code));
+      const response = await fetch(orderForm.action, { method: "POST", body, headers, credentials: "same-origin" });
+      if (!response.ok) {
+        const answer = await response.json().catch(() => ({}));
+        throw new Error(answer.error || "The new order could not be saved. Reload the page.");
+      }
+      renumberTiles();
+      if (orderStatus) orderStatus.textContent = message;
+    } catch (error) {
+      if (orderStatus) orderStatus.textContent = "";
+      window.alert(error.message && error.message !== "order" ? error.message : "The new order could not be saved. Reload the page and try again.");
+    }
+  }
+
+  if (orderForm && grid) {
+    grid.addEventListener("click", (event) => {
+      const button = event.target.closest(".tile-move");
+      if (!button) return;
+      const tile = button.closest(".tile");
+      const later = button.name === "later";
+      const other = later ? tile.nextElementSibling : tile.previousElementSibling;
+      if (!other) return;  // off this page: the form posts and the server moves it
+      event.preventDefault();
+      if (later) other.after(tile); else other.before(tile);
+      button.focus();
+      saveOrder(later ? "Moved later." : "Moved earlier.");
+    });
+
+    let dragged = null;
+    for (const tile of grid.querySelectorAll(".tile")) tile.draggable = true;
+    grid.addEventListener("dragstart", (event) => {
+      dragged = event.target.closest(".tile");
+      if (!dragged) return;
+      dragged.classList.add("is-dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", dragged.dataset.code);
+    });
+    function clearMarks() {
+      grid.querySelectorAll(".drop-before, .drop-after").forEach((t) => t.classList.remove("drop-before", "drop-after"));
+    }
+    function after(tile, event) {
+      const box = tile.getBoundingClientRect();
+      return event.clientX > box.left + box.width / 2;
+    }
+    grid.addEventListener("dragover", (event) => {
+      const tile = event.target.closest(".tile");
+      if (!dragged || !tile || tile === dragged) return;
+      event.preventDefault();
+      event.stopPropagation();  // not a file dropped beside the upload zone
+      clearMarks();
+      tile.classList.add(after(tile, event) ? "drop-after" : "drop-before");
+    });
+    grid.addEventListener("drop", (event) => {
+      const tile = event.target.closest(".tile");
+      if (!dragged || !tile) return;
+      event.preventDefault();
+      event.stopPropagation();
+      clearMarks();
+      if (tile !== dragged) {
+        if (after(tile, event)) tile.after(dragged); else tile.before(dragged);
+        saveOrder("The new order was saved.");
+      }
+    });
+    grid.addEventListener("dragend", () => {
+      clearMarks();
+      if (dragged) dragged.classList.remove("is-dragging");
+      dragged = null;
+    });
+  }
 
   // ---- Uploads -----------------------------------------------------------
   if (!form) return;

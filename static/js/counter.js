@@ -1,10 +1,11 @@
 // Text limits as you type: every text field with a maxlength gets "37 / 200"
 // beneath it, read out politely by screen readers. The server checks the
-// limit anyway; this only says where it is before it is reached.
+// limit anyway; this only says where it is before it is reached. Search boxes
+// get none: a query is never near its limit.
 (function () {
   "use strict";
   const fields = document.querySelectorAll(
-    "textarea[maxlength], input[maxlength]:not([type=password]):not([type=hidden]):not([readonly])"
+    "textarea[maxlength], input[maxlength]:not([type=password]):not([type=hidden]):not([type=search]):not([readonly])"
   );
   fields.forEach((field, index) => {
     const limit = parseInt(field.getAttribute("maxlength"), 10);

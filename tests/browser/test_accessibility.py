@@ -74,8 +74,27 @@ def test_every_kind_of_page_passes_axe(page, restored_album, alice, bob, passwor
         "/accounts/password/change/",
         "/api/docs/",
         f"/albums/{album.code}/photos/nothing-here/",
+        "/search/",
+        f"/search/?q={album.title.split()[0]}",
+        "/search/?q=1935",
     ):
         check(page, url, failures)
+    # The photo page with its details form open, and a bulk action's confirmation.
+    page.goto(photo.get_absolute_url())
+    page.click("#details-tool summary")
+    try:
+        assert_accessible(page, "the photo page, details open")
+    except AssertionError as exc:
+        failures.append(str(exc))
+    page.goto(album.get_absolute_url())
+    page.check("#photo-grid .tile:first-child .tile-select input")
+    page.select_option("#bulk-action", "delete")
+    page.click("#bulk-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    try:
+        assert_accessible(page, "the bulk delete confirmation")
+    except AssertionError as exc:
+        failures.append(str(exc))
     # The album page with "Download all" open, and the photo page zoomed in, on a phone.
     page.goto(album.get_absolute_url())
     page.click(".download-all summary")

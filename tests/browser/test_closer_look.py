@@ -145,11 +145,14 @@ def test_zoom_pan_and_full_screen_keep_before_and_after_aligned(page, big_photo,
 def test_text_limits_are_counted_as_you_type(page, big_photo, password):
     login(page, "alice", password)
     page.goto(big_photo.get_absolute_url())
+    page.click("#details-tool summary")
     counter = page.locator("#id_caption-count")
-    assert counter.inner_text() == "0 / 500"
+    assert counter.inner_text() == "0 / 2000"
     assert counter.get_attribute("aria-live") == "polite"
     page.fill("#id_caption", "Aunt May and Uncle Tom")
-    assert counter.inner_text() == "22 / 500"
+    assert counter.inner_text() == "22 / 2000"
+    # A search box is never near its limit: it gets no counter.
+    assert page.locator("#site-search-q-count").count() == 0
     page.goto(f"/albums/{big_photo.album.code}/edit/")
     assert page.locator("#id_title-count").inner_text() == "11 / 200"
     assert page.locator("#id_description-count").inner_text() == "0 / 5000"

@@ -1,7 +1,9 @@
 """Run the whole product on this machine: migrate, then web server and worker.
 
 Both processes are stopped together: by Ctrl-C, by SIGTERM, or when either of
-them exits on its own.
+them exits on its own. Each runs in a process group of its own, so a stop reaches each
+once, from here, and one that does not stop in time is killed with all its children:
+nothing it started outlives this command.
 """
 
 import os
@@ -38,9 +40,17 @@ class Command(BaseCommand):
             "restorer.wsgi",
         ]  # fmt: skip
         worker = [sys.executable, os.path.join(settings.BASE_DIR, "manage.py"), "qcluster"]
-        processes = [subprocess.Popen(web)]
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        processes = [subprocess.Popen(web, start_new_session=True)]
         if not no_worker:
-            processes.append(subprocess.Popen(worker))
+            processes.append(subprocess.Popen(worker, start_new_session=True))
 
         host, _, port = bind.rpartition(":")
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "") else host  # noqa: S104
@@ -54,14 +64,6 @@ class Command(BaseCommand):
                 "    .venv/bin/python manage.py createsuperuser\n"
             )
 
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
         code = 0
         while not stopping:
             exited = [p for p in processes if p.poll() is not None]
@@ -85,4 +87,9 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            # Whatever the process left behind in its group goes with it.
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except OSError:
+                pass  # the group is gone already
         self.stdout.write("Stopped.")
