@@ -92,6 +92,7 @@ def test_writing_a_photos_details(page, alice, password, album):
     assert options == ["Tom, Anna Berg"]
     page.click('button:has-text("Save details")')
     page.wait_for_selector("text=is not a date this site can read")
+    screenshot(page, "photo-details-form-desktop")
     page.fill("#id_date", "summer 1935")
     page.fill("#id_people", "Tom, Anna Berg")
     page.click('button:has-text("Save details")')
