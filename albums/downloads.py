@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.files.storage import default_storage
+from django.db import models
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
@@ -54,6 +55,23 @@ def photo_file_name(album_title: str, number: int, caption: str, extension: str,
 
 def stem_of(original_name: str) -> str:
     return original_name.rsplit(".", 1)[0] if "." in original_name else original_name
+
+
+def version_number(version: Version) -> int:
+    """The version's place among its photo's restorations, oldest first, from 1."""
+    earlier = models.Q(created_at__lt=version.created_at) | models.Q(
+        created_at=version.created_at, pk__lt=version.pk
+    )
+    return Version.objects.filter(earlier, photo_id=version.photo_id).count() + 1
+
+
+def version_file_name(photo: Photo, version: Version | None, extension: str) -> str:
+    """The owner's download of one picture: 'Uncle Tom - restored v2.jpg', 'Uncle Tom -
+    original.tif', named after the uploaded file, so the versions of a photo sit side by
+    side in a downloads folder and never overwrite each other."""
+    stem = safe_name(stem_of(photo.original_name), max_length=80) or f"Photo {photo.code}"
+    label = "original" if version is None else f"restored v{version_number(version)}"
+    return f"{stem} - {label}.{extension}"
 
 
 NOTE_NAME = "Not included.txt"

@@ -76,11 +76,14 @@ class RestoreForm(forms.Form):
 
 
 class AlbumForm(RestoreForm):
-    title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autofocus": True}))
+    # dir="auto": a title in Hebrew or Arabic is typed and shown right to left.
+    title = forms.CharField(
+        max_length=200, widget=forms.TextInput(attrs={"autofocus": True, "dir": "auto"})
+    )
     description = forms.CharField(
         max_length=5000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text="Who, where, when: anything the family should know about these photos.",
     )
     field_order = ["title", "description", "restoration_type", "model_type", "change_color"]
@@ -127,7 +130,7 @@ class CaptionForm(forms.Form):
         max_length=CAPTION_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(
-            attrs={"rows": 4, "placeholder": "Who is in it? What was happening?"}
+            attrs={"rows": 4, "placeholder": "Who is in it? What was happening?", "dir": "auto"}
         ),
     )
 
@@ -144,7 +147,7 @@ class DetailsForm(CaptionForm):
         required=False,
         strip=False,
         widget=forms.Textarea(
-            attrs={"rows": 4, "placeholder": "Who is in it? What was happening?"}
+            attrs={"rows": 4, "placeholder": "Who is in it? What was happening?", "dir": "auto"}
         ),
     )
     date = forms.CharField(
@@ -159,14 +162,19 @@ class DetailsForm(CaptionForm):
         label="Where",
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "Brighton, the farm at Kilby"}),
+        widget=forms.TextInput(attrs={"placeholder": "Brighton, the farm at Kilby", "dir": "auto"}),
     )
     people = forms.CharField(
         label="People",
         max_length=2000,
         required=False,
         widget=forms.TextInput(
-            attrs={"placeholder": "Anna, Uncle Tom", "list": "people-names", "autocomplete": "off"}
+            attrs={
+                "placeholder": "Anna, Uncle Tom",
+                "list": "people-names",
+                "autocomplete": "off",
+                "dir": "auto",
+            }
         ),
         help_text="Names separated by commas.",
     )
@@ -231,6 +239,25 @@ class BulkForm(forms.Form):
     )
 
 
+class DownloadAllForm(forms.Form):
+    """What the owner's "Download all" ZIP holds; both unless they choose."""
+
+    include = forms.ChoiceField(
+        label="Include",
+        choices=[
+            ("both", "Originals and restorations"),
+            ("restored", "Restorations only"),
+            ("originals", "Originals only"),
+        ],
+        initial="both",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_include(self) -> str:
+        return self.cleaned_data["include"] or "both"
+
+
 EXPIRY_CHOICES = [
     ("1", "1 day"),
     ("7", "1 week"),
@@ -245,7 +272,7 @@ class ShareLinkForm(forms.Form):
     label = forms.CharField(
         max_length=100,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "For grandma"}),
+        widget=forms.TextInput(attrs={"placeholder": "For grandma", "dir": "auto"}),
         help_text="Only you see it, to tell your links apart.",
     )
     expires_in_days = forms.TypedChoiceField(

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from albums import invitation_views
 from albums.forms import MemberForm, MemberRoleForm, ShareLinkForm
@@ -78,10 +78,16 @@ def link_create(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("albums:album_share", album.code)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def link_revoke(request: HttpRequest, code: str, link_code: str) -> HttpResponse:
+    """Asks first (GET), revokes on POST."""
     album = _owned_album(request, code)
     link = get_object_or_404(album.share_links, code=link_code)
+    if request.method == "GET":
+        back = _same_site(request, request.GET.get("next", ""), album)
+        return render(
+            request, "albums/link_confirm_revoke.html", {"album": album, "link": link, "back": back}
+        )
     link.revoke()
     if _wants_json(request):
         return JsonResponse({"revoked": True})

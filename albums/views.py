@@ -17,7 +17,15 @@ from django.views.decorators.http import require_GET, require_POST
 from PIL import Image
 
 from albums import downloads, organize_views
-from albums.forms import AlbumEditForm, AlbumForm, CaptionForm, DetailsForm, EditForm, RestoreForm
+from albums.forms import (
+    AlbumEditForm,
+    AlbumForm,
+    CaptionForm,
+    DetailsForm,
+    DownloadAllForm,
+    EditForm,
+    RestoreForm,
+)
 from albums.models import (
     Album,
     DuplicatePhoto,
@@ -137,6 +145,7 @@ def album_detail(request: HttpRequest, code: str) -> HttpResponse:
         "max_upload_size": settings.MAX_UPLOAD_SIZE,
         "max_upload_label": human_size(settings.MAX_UPLOAD_SIZE),
         "accepted_label": imaging.ACCEPTED_LABEL,
+        "download_form": DownloadAllForm(),
     }
     return render(request, "albums/detail.html", context)
 
@@ -526,10 +535,19 @@ def version_show(request: HttpRequest, code: str, photo_code: str, version_code:
     return redirect(photo)
 
 
-@require_POST
 def version_delete(request: HttpRequest, code: str, photo_code: str, version_code: str):
+    """Asks first (GET shows what goes), deletes on POST."""
     photo, version = _managed_version(request, code, photo_code, version_code)
     restoration = version.restoration
+    if request.method != "POST":
+        context = {
+            "album": photo.album,
+            "photo": photo,
+            "version": version,
+            "number": downloads.version_number(version),
+            "is_shown": version == photo.shown_version(),
+        }
+        return render(request, "albums/version_confirm_delete.html", context)
     if restoration.state == Restoration.State.QUEUED and restoration.cancel():
         messages.success(request, "The restoration was cancelled before it started.")
     elif not restoration.is_final:
@@ -589,13 +607,7 @@ def version_file(
             # Others get the picture without private metadata.
             return downloads.clean_download(photo, version, album)
         extension = restoration.result.name.rsplit(".", 1)[-1]
-        name = downloads.photo_file_name(
-            album.title,
-            photo.number,
-            photo.caption or downloads.stem_of(photo.original_name),
-            extension,
-            " (restored)",
-        )
+        name = downloads.version_file_name(photo, version, extension)
         return serve_file(
             restoration.result, imaging.mime_for_extension(extension), download_name=name
         )
@@ -761,12 +773,7 @@ def photo_file(request: HttpRequest, code: str, photo_code: str, kind: str) -> H
     if kind == "original" and photo.managed_by(request.user):
         # Originals go to the owner and to who uploaded them only: exactly as
         # uploaded, metadata and all.
-        name = downloads.photo_file_name(
-            album.title,
-            photo.number,
-            photo.caption or downloads.stem_of(photo.original_name),
-            photo.original.name.rsplit(".", 1)[-1],
-        )
+        name = downloads.version_file_name(photo, None, photo.original.name.rsplit(".", 1)[-1])
         return serve_file(photo.original, photo.mime_type, download_name=name)
     raise Http404("No such file.")
 
@@ -777,8 +784,9 @@ def album_zip(request: HttpRequest, code: str) -> HttpResponse:
     album = _get_album_for_user(request, code)
     if album.owner_id != request.user.id:
         return downloads.zip_response(album, downloads.shown_entries(album))
-    include = request.GET.get("include", "both")
-    if include not in ("originals", "restored", "both"):
+    form = DownloadAllForm(request.GET)
+    if not form.is_valid():
         raise Http404("Choose originals, restored or both.")
+    include = form.cleaned_data["include"]
     labels = {"originals": " (originals)", "restored": " (restored)", "both": ""}
     return downloads.zip_response(album, downloads.owner_entries(album, include), labels[include])

@@ -22,7 +22,10 @@ def add_photos(client, album, count, start=0):
 def test_a_visitor_sees_what_the_product_does(anon_client):
     response = anon_client.get("/")
     assert response.status_code == 200
-    assert b"Create a free account" in response.content
+    page = response.content.decode()
+    assert "Start an album" in page and "shoebox" in page
+    # A real before and after, made by the embedded engine (make_landing_images), not drawings.
+    assert "/static/img/landing/before.jpg" in page and "/static/img/landing/after.jpg" in page
 
 
 def test_the_home_page_lists_my_albums_with_covers_and_counts(alice_client, alice, album, bob):
@@ -196,3 +199,72 @@ def test_a_member_gets_the_live_status_of_the_album(alice_client, album, bob, bo
     page = bob_client.get(f"/albums/{album.code}/").content.decode()
     assert 'id="upload-form"' not in page
     assert f'data-status-url="/albums/{album.code}/status.json"' in page
+
+
+def test_the_landing_pictures_are_committed_and_are_a_real_before_and_after():
+    from pathlib import Path
+
+    import numpy as np
+    from django.conf import settings
+    from PIL import Image
+
+    folder = Path(settings.BASE_DIR) / "static" / "img" / "landing"
+    before = np.asarray(Image.open(folder / "before.jpg").convert("RGB"), np.float32)
+    after = np.asarray(Image.open(folder / "after.jpg").convert("RGB"), np.float32)
+    assert before.shape == after.shape == (640, 960, 3)
+    # The restoration changed the picture: faded colour came back.
+    saturation = lambda rgb: float((rgb.max(axis=2) - rgb.min(axis=2)).mean())  # noqa: E731
+    assert saturation(after) > saturation(before) * 1.3
+
+
+def test_photos_without_a_caption_are_described_by_their_place(alice_client, album, settings):
+    settings.PHOTOS_PER_PAGE = 2
+    photos = add_photos(alice_client, album, 3)
+    photos[0].caption = "Uncle Tom at Brighton"
+    photos[0].save(update_fields=["caption"])
+    first_page = alice_client.get(album.get_absolute_url()).content.decode()
+    assert 'alt="Uncle Tom at Brighton"' in first_page
+    assert 'alt="Photo 2 of Grandma&#x27;s box"' in first_page
+    assert 'alt="1.jpg"' not in first_page  # not the file's name
+    second_page = alice_client.get(album.get_absolute_url() + "?page=2").content.decode()
+    assert 'alt="Photo 3 of Grandma&#x27;s box"' in second_page
+    photo_page = alice_client.get(photos[2].get_absolute_url()).content.decode()
+    assert 'alt="Before restoration: photo 3 of Grandma&#x27;s box"' in photo_page
+
+
+def test_a_story_gives_its_first_line_and_a_reorder_renumbers(alice_client, album):
+    photos = add_photos(alice_client, album, 3)
+    photos[0].caption = "Uncle Tom at Brighton\n\nHe had just come back."
+    photos[0].save(update_fields=["caption"])
+    page = alice_client.get(album.get_absolute_url()).content.decode()
+    assert 'alt="Uncle Tom at Brighton"' in page  # the story's first line only
+    assert 'alt="Photo 3 of Grandma&#x27;s box"' in page
+    # The last photo moved earlier is now the second: its description follows.
+    alice_client.post(f"/albums/{album.code}/order/", {"earlier": photos[2].code})
+    page = alice_client.get(album.get_absolute_url()).content.decode()
+    assert 'alt="Photo 3 of Grandma&#x27;s box"' in page
+    second = page.index(f'id="photo-{photos[2].code}"')
+    third = page.index(f'id="photo-{photos[1].code}"')
+    assert second < third
+    assert 'alt="Photo 2 of Grandma&#x27;s box"' in page[second:third]
+
+
+def test_titles_captions_and_descriptions_take_their_own_direction(alice_client, album):
+    album.title = "אלבום של סבתא"
+    album.description = "תמונות מהקופסה"
+    album.save()
+    [photo] = add_photos(alice_client, album, 1)
+    photo.caption = "سبتا في الحديقة"
+    photo.save(update_fields=["caption"])
+    album_page = alice_client.get(album.get_absolute_url()).content.decode()
+    assert f'<h1 dir="auto">{album.title}</h1>' in album_page
+    assert '<p class="album-description" dir="auto">' in album_page
+    photo_page = alice_client.get(photo.get_absolute_url()).content.decode()
+    assert f'<h1 class="photo-title" dir="auto">{photo.caption}</h1>' in photo_page
+    caption_input = photo_page.split('name="caption"')[1][:300]
+    assert 'dir="auto"' in caption_input
+    form_page = alice_client.get(f"/albums/{album.code}/edit/").content.decode()
+    for name in ("title", "description"):
+        at = form_page.index(f'name="{name}"')
+        tag = form_page[at - 200 : at + 200]
+        assert 'dir="auto"' in tag, name

@@ -38,8 +38,8 @@ def test_the_details_are_saved_and_shown(alice_client, photo):
     assert photo.place == "Brighton"
     assert [p.name for p in photo.people.all()] == ["Anna", "Uncle Tom"]
     page = alice_client.get(photo.get_absolute_url()).content.decode()
-    assert '<h1 class="photo-title">Anna and Tom at the seaside.</h1>' in page
-    assert '<p class="story">Tom had just come back from the war.</p>' in page
+    assert '<h1 class="photo-title" dir="auto">Anna and Tom at the seaside.</h1>' in page
+    assert '<p class="story" dir="auto">Tom had just come back from the war.</p>' in page
     assert "about 1946" in page and "Brighton" in page
     assert '<option value="Uncle Tom">' in page  # suggested next time
 
@@ -137,6 +137,6 @@ def test_the_first_line_of_the_story_titles_the_photo(alice_client, photo):
         f"{photo.get_absolute_url()}details/", details(caption="Uncle Tom\nat Brighton, 1946")
     )
     page = alice_client.get(photo.get_absolute_url()).content.decode()
-    assert '<h1 class="photo-title">Uncle Tom</h1>' in page
+    assert '<h1 class="photo-title" dir="auto">Uncle Tom</h1>' in page
     status = alice_client.get(f"/albums/{photo.album.code}/status.json").json()["photos"][0]
     assert status["title"] == "Uncle Tom"

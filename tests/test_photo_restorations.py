@@ -53,9 +53,7 @@ def test_the_embedded_engine_restores_and_the_pages_show_it(alice_client, photo)
     page = alice_client.get(photo.get_absolute_url()).content.decode()
     assert "Restored" in page and 'class="compare has-after"' in page
     download = alice_client.get(status["result_url"])
-    assert download["Content-Disposition"] == (
-        'attachment; filename="Grandma\'s box - 001 - p (restored).jpg"'
-    )
+    assert download["Content-Disposition"] == 'attachment; filename="p - restored v1.jpg"'
 
 
 def test_restoring_again_keeps_every_version_and_shows_the_newest(alice_client, photo):
@@ -420,3 +418,54 @@ def test_members_reach_only_the_shown_version(local, photo, album, alice_client,
         assert alice_client.get(f"{base}{second.code}/file/{kind}/").status_code == 200, kind
     page = member.get(photo.get_absolute_url()).content.decode()
     assert first.code in page and second.code not in page
+
+
+def test_each_version_and_the_original_download_under_their_own_names(alice_client, photo):
+    run(photo.versions.get())
+    alice_client.post(f"{photo.get_absolute_url()}restore/", {"restoration_type": "2"})
+    photo.refresh_from_db()
+    run(photo.latest_version)
+    first, second = photo.versions.order_by("created_at", "pk")
+    names = [
+        alice_client.get(f"{photo.get_absolute_url()}versions/{v.code}/file/result/")[
+            "Content-Disposition"
+        ]
+        for v in (second, first)
+    ]
+    assert names == [
+        'attachment; filename="p - restored v2.jpg"',
+        'attachment; filename="p - restored v1.jpg"',
+    ]
+    original = alice_client.get(f"{photo.get_absolute_url()}file/original/")
+    assert original["Content-Disposition"] == 'attachment; filename="p - original.jpg"'
+    # Deleting the first does not make the second take its name.
+    alice_client.post(f"{photo.get_absolute_url()}versions/{first.code}/delete/")
+    download = alice_client.get(f"{photo.get_absolute_url()}versions/{second.code}/file/result/")
+    assert download["Content-Disposition"] == 'attachment; filename="p - restored v1.jpg"'
+
+
+def test_deleting_a_version_asks_first(alice_client, photo):
+    version = photo.versions.get()
+    run(version)
+    page = alice_client.get(photo.get_absolute_url()).content.decode()
+    confirm_url = f"{photo.get_absolute_url()}versions/{version.code}/delete/"
+    assert f'href="{confirm_url}"' in page
+    confirm = alice_client.get(confirm_url)
+    assert confirm.status_code == 200
+    assert "Delete version 1?" in confirm.content.decode()
+    assert 'method="post"' in confirm.content.decode()
+    assert photo.versions.filter(pk=version.pk).exists()  # asking deleted nothing
+    alice_client.post(confirm_url)
+    assert not photo.versions.filter(pk=version.pk).exists()
+
+
+def test_only_the_owner_is_asked_about_deleting_a_version(bob, bob_client, charlie_client, photo):
+    from albums.models import AlbumMember
+
+    version = photo.versions.get()
+    AlbumMember.objects.create(album=photo.album, user=bob)
+    url = f"{photo.get_absolute_url()}versions/{version.code}/delete/"
+    assert bob_client.get(url).status_code == 404
+    assert charlie_client.get(url).status_code == 404
+    assert bob_client.post(url).status_code == 404
+    assert photo.versions.filter(pk=version.pk).exists()

@@ -440,3 +440,66 @@ def test_visitors_files_are_named_by_caption(shared_album):
     second.save()
     named = zipfile.ZipFile(io.BytesIO(b"".join(Client().get(f"/s/{token}/zip/"))))
     assert named.namelist()[1] == "Grandma's box - 002 - Uncle Tom.jpg"
+
+
+def test_download_all_lets_the_owner_choose_and_defaults_to_both(shared_album, alice_client):
+    page = alice_client.get(shared_album.get_absolute_url()).content.decode()
+    form = page[page.index('class="download-all-form"') : page.index("Download ZIP")]
+    assert f'action="/albums/{shared_album.code}/download.zip"' in page
+    assert 'method="get"' in page[page.index("<form", page.index("download-all")) :][:200]
+    for value in ("both", "restored", "originals"):
+        assert f'value="{value}"' in form
+    assert 'value="both" id="id_include_0" checked' in form
+    assert form.count(" checked") == 1
+    # The form as sent without a choice, and each choice.
+    expected = {
+        "": ["Originals/", "Restored/", "Originals/"],
+        "include=both": ["Originals/", "Restored/", "Originals/"],
+        "include=restored": ["Grandma's box - 001 - gps (restored).jpg"],
+        "include=originals": ["Grandma's box - 001 - gps.jpg", "Grandma's box - 002 - two.png"],
+    }
+    for query, names in expected.items():
+        response = alice_client.get(f"/albums/{shared_album.code}/download.zip?{query}")
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        got = archive.namelist()
+        if query in ("", "include=both"):
+            got = [name.split("/")[0] + "/" for name in got]
+        assert got == names, query
+
+
+def test_a_member_gets_no_choice_but_the_album_as_shown(shared_album, bob_client):
+    page = bob_client.get(shared_album.get_absolute_url()).content.decode()
+    assert "download-all-form" not in page and "Download all" in page
+
+
+def test_revoking_a_link_asks_first(shared_album, alice_client):
+    link, token = make_link(shared_album)
+    url = f"/albums/{shared_album.code}/links/{link.code}/revoke/"
+    for page in ("share/", None):
+        where = f"/albums/{shared_album.code}/share/" if page else "/shared/"
+        assert f'href="{url}' in alice_client.get(where).content.decode()
+    confirm = alice_client.get(url + "?next=/shared/")
+    assert confirm.status_code == 200
+    text = confirm.content.decode()
+    assert "Revoke “<bdi>for grandma</bdi>”?" in text and 'value="/shared/"' in text
+    assert Client().get(f"/s/{token}/").status_code == 200  # asking revoked nothing
+    response = alice_client.post(url, {"next": "/shared/"})
+    assert response.status_code == 302 and response["Location"] == "/shared/"
+    assert Client().get(f"/s/{token}/").status_code == 410
+
+
+def test_only_the_owner_is_asked_about_revoking(shared_album, bob_client, charlie_client):
+    link, token = make_link(shared_album)
+    url = f"/albums/{shared_album.code}/links/{link.code}/revoke/"
+    for client in (bob_client, charlie_client, Client()):
+        assert client.get(url).status_code in (302, 404)
+        assert client.post(url).status_code in (302, 404)
+    assert Client().get(f"/s/{token}/").status_code == 200
+
+
+def test_the_revoke_page_goes_back_only_within_the_site(shared_album, alice_client):
+    link, _ = make_link(shared_album)
+    url = f"/albums/{shared_album.code}/links/{link.code}/revoke/?next=https://evil.example/"
+    text = alice_client.get(url).content.decode()
+    assert "evil.example" not in text
+    assert f'value="/albums/{shared_album.code}/share/"' in text

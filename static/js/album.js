@@ -1,4 +1,5 @@
-// Album page: drag-and-drop uploads with a progress bar per file, and a live
+// Album page: drag-and-drop uploads with a progress bar per file (folded into
+// one line once all are in), a warning before leaving mid-upload, and a live
 // view of each photo's state. The page works without this script: the form
 // posts the files and the server answers with a redirect.
 (function () {
@@ -72,6 +73,25 @@
     tile.append(link);
     grid.append(tile);
     renderTile(tile, entry);
+    // A new photo has no caption yet and goes to the album's end: it is described by
+    // its place, as the server's tiles are ("Photo 12 of Grandma's box").
+    const img = link.querySelector("img");
+    const count = document.getElementById("photo-count")?.dataset.count;
+    if (img && count) {
+      img.alt = `Photo ${count} of ${grid.dataset.albumTitle}`;
+      img.dataset.byPlace = "";
+    }
+  }
+
+  // Tiles without a caption are described by their place: after a reorder on this
+  // page, their numbers follow the new order.
+  function renumberTiles() {
+    const first = parseInt(grid.dataset.firstNumber, 10);
+    if (!(first > 0)) return;
+    [...grid.querySelectorAll(".tile")].forEach((tile, index) => {
+      const img = tile.querySelector("img[data-by-place]");
+      if (img) img.alt = `Photo ${first + index} of ${grid.dataset.albumTitle}`;
+    });
   }
 
   // ---- Live status -------------------------------------------------------
@@ -160,6 +180,7 @@
         const answer = await response.json().catch(() => ({}));
         throw new Error(answer.error || "The new order could not be saved. Reload the page.");
       }
+      renumberTiles();
       if (orderStatus) orderStatus.textContent = message;
     } catch (error) {
       if (orderStatus) orderStatus.textContent = "";
@@ -244,6 +265,7 @@
   }
 
   function finishRow(row, ok, text) {
+    row.dataset.photos = ok ? "1" : "0";
     row.classList.add(ok ? "done" : "failed");
     row.querySelector("progress")?.remove();
     row.querySelector(".state").textContent = ok ? "Uploaded" : "Not uploaded";
@@ -275,6 +297,7 @@
       if (xhr.status === 200 && entry && entry.code) {
         const made = body.photos.filter((photo) => photo.code);
         finishRow(row, true);
+        row.dataset.photos = String(made.length);
         if (item.split) {
           row.querySelector(".state").textContent = made.length === 1 ? "Uploaded: 1 photo" : `Uploaded: ${made.length} photos`;
         }
@@ -303,7 +326,46 @@
   function done() {
     running -= 1;
     pump();
+    if (!running && !queue.length) fold();
   }
+
+  // ---- Finished uploads fold into one line -------------------------------
+  // Failed files stay in sight, with their reason; the rest are one line
+  // ("12 photos uploaded") that opens into the list.
+  const summary = el("li", { class: "upload-summary", hidden: "" });
+  const summaryText = el("span", { class: "upload-summary-text" });
+  const toggle = el("button", { type: "button", class: "linklike accent", "aria-expanded": "false", "aria-controls": "upload-list" }, "Show the list");
+  summary.append(summaryText, toggle);
+  list.append(summary);
+
+  function doneRows() {
+    return [...list.querySelectorAll(".upload-item.done")];
+  }
+
+  function setFolded(folded) {
+    toggle.setAttribute("aria-expanded", String(!folded));
+    toggle.textContent = folded ? "Show the list" : "Hide the list";
+    doneRows().forEach((row) => { row.hidden = folded; });
+  }
+
+  function fold() {
+    const rows = doneRows();
+    if (!rows.length) return;
+    const photos = rows.reduce((sum, row) => sum + parseInt(row.dataset.photos || "1", 10), 0);
+    summaryText.textContent = photos === 1 ? "1 photo uploaded" : `${photos} photos uploaded`;
+    summary.hidden = false;
+    list.prepend(summary);
+    setFolded(true);
+  }
+
+  toggle.addEventListener("click", () => setFolded(toggle.getAttribute("aria-expanded") === "true"));
+
+  // Leaving the page mid-upload loses the files still on their way.
+  window.addEventListener("beforeunload", (event) => {
+    if (!running && !queue.length) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
 
   function pump() {
     while (running < PARALLEL_UPLOADS && queue.length) send(queue.shift());

@@ -39,7 +39,7 @@
     const original = compare.querySelector(".before img");
     const img = document.createElement("img");
     img.className = "stage-image";
-    img.alt = "Restored";
+    img.alt = original.alt.replace(/^Before restoration/, "After restoration");
     img.width = original.width;
     img.height = original.height;
     img.src = entry.display_url;

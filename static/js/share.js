@@ -19,11 +19,12 @@
     const link = links[current];
     afterPane.querySelector("img")?.remove();
     figure.classList.remove("slider", "has-after");
+    figure.compare?.reset();  // the last photo's zoom is not this one's
     if (link.dataset.before) {
       beforeImg.src = link.dataset.before;
       const after = document.createElement("img");
       after.className = "stage-image";
-      after.alt = "Restored";
+      after.alt = "After restoration: " + link.dataset.alt;
       after.src = link.dataset.display;
       afterPane.prepend(after);
       figure.classList.add("has-after");
@@ -31,7 +32,7 @@
     } else {
       beforeImg.src = link.dataset.display;
     }
-    beforeImg.alt = link.dataset.title || "Photo";
+    beforeImg.alt = (link.dataset.before ? "Before restoration: " : "") + link.dataset.alt;
     title.textContent = link.dataset.title || "";
     if (link.dataset.download) {
       download.href = link.dataset.download;

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import axe
 from tests.browser.helpers import DESKTOP
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -65,5 +66,9 @@ def page(browser, live_server):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
+    # Wherever a test leaves its page (a lightbox open, a tool in use, an error shown),
+    # axe-core checks it; test_accessibility.py visits every kind of page besides.
+    found = axe.violations(page) if axe.available() and not page.is_closed() else []
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert not found, axe.describe("the page this test ended on", found)

@@ -41,6 +41,9 @@ def test_reordering_by_keyboard_and_by_dragging(page, alice, password, album):
     wait_until(lambda: order(album) == [b, a, c, d], 10, "the photo moved later")
     assert page.evaluate("document.activeElement.value") == a  # focus stays on it
     assert page.text_content("#order-status") == "Moved later."
+    # Uncaptioned photos are described by their place, which follows the new order.
+    assert page.get_attribute(f"#photo-{a} img", "alt") == "Photo 2 of Grandma's box"
+    assert page.get_attribute(f"#photo-{b} img", "alt") == "Photo 1 of Grandma's box"
     # Dragging the last photo before the first.
     page.drag_and_drop(f"#photo-{d} a", f"#photo-{b} a", target_position={"x": 5, "y": 40})
     wait_until(lambda: order(album) == [d, b, a, c], 10, "the dragged order to be saved")
@@ -89,6 +92,7 @@ def test_writing_a_photos_details(page, alice, password, album):
     assert options == ["Tom, Anna Berg"]
     page.click('button:has-text("Save details")')
     page.wait_for_selector("text=is not a date this site can read")
+    screenshot(page, "photo-details-form-desktop")
     page.fill("#id_date", "summer 1935")
     page.fill("#id_people", "Tom, Anna Berg")
     page.click('button:has-text("Save details")')

@@ -45,8 +45,9 @@ def test_split_an_uploaded_scan(page, album, password):
     page.check("#id_split")
     files = [{"name": "box.png", "data": base64.b64encode(scan).decode(), "type": "image/png"}]
     page.evaluate(DROP_FILES, files)
-    page.wait_for_selector(".upload-item.done")
-    assert "4 photos" in page.inner_text(".upload-item.done")
+    # One scan, four photos: the finished upload folds into one line that counts them.
+    page.wait_for_selector(".upload-summary-text:has-text('4 photos uploaded')")
+    assert "4 photos" in page.text_content(".upload-item.done")
     page.wait_for_function("document.querySelectorAll('#photo-grid .tile img').length === 4")
     assert Photo.objects.filter(album=album).count() == 4
     assert len({p.original.name for p in Photo.objects.filter(album=album)}) == 1

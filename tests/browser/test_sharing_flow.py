@@ -86,7 +86,9 @@ def test_a_password_link_a_visitor_and_a_revoke(
     thumb_url = visitor.get_attribute("#share-grid .tile:first-child img", "src")
 
     # The owner changes her mind.
-    page.click("button:has-text('Revoke')")
+    page.click("a:has-text('Revoke')")
+    assert "loses access at once" in page.inner_text("main")
+    page.click("button:has-text('Revoke the link')")
     page.wait_for_selector("text=no longer works")
     response = visitor.goto(url)
     assert response.status == 410
