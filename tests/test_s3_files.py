@@ -80,7 +80,7 @@ def test_a_download_keeps_its_name_and_type(on_s3, alice_client, photo):
     assert fetched.headers["Content-Type"] == "image/jpeg"
     disposition = fetched.headers["Content-Disposition"]
     assert disposition.startswith('attachment; filename="')
-    assert disposition.endswith('Grandad 1931.jpg"')
+    assert disposition.endswith('Grandad 1931 - original.jpg"')
     # The same header as local storage sends.
     assert disposition == _local_disposition(photo, alice_client)
     assert fetched.content == images.jpeg(640, 480, seed=4)
