@@ -132,10 +132,11 @@ def test_zoom_pan_and_full_screen_keep_before_and_after_aligned(page, big_photo,
     # Full screen, and Escape leaves it.
     page.click("#compare .compare-fullscreen")
     page.wait_for_function("document.fullscreenElement === document.getElementById('compare')")
-    assert page.get_attribute("#compare .compare-fullscreen", "aria-pressed") == "true"
+    # The button follows the browser's fullscreenchange event, which comes a moment later.
+    page.wait_for_selector('#compare .compare-fullscreen[aria-pressed="true"]')
     page.keyboard.press("Escape")
     page.wait_for_function("document.fullscreenElement === null")
-    assert page.get_attribute("#compare .compare-fullscreen", "aria-pressed") == "false"
+    page.wait_for_selector('#compare .compare-fullscreen[aria-pressed="false"]')
 
     # Not zoomed, the arrow keys go from photo to photo as before.
     page.keyboard.press("ArrowRight")
