@@ -39,10 +39,11 @@ def test_reordering_by_keyboard_and_by_dragging(page, alice, password, album):
     page.focus(f'#photo-{a} button[name="later"]')
     page.keyboard.press("Enter")
     wait_until(lambda: order(album) == [b, a, c, d], 10, "the photo moved later")
+    # The page hears the answer a moment after the order is saved: wait for it to say so.
+    page.wait_for_function("document.getElementById('order-status').textContent === 'Moved later.'")
     assert page.evaluate("document.activeElement.value") == a  # focus stays on it
-    assert page.text_content("#order-status") == "Moved later."
     # Uncaptioned photos are described by their place, which follows the new order.
-    assert page.get_attribute(f"#photo-{a} img", "alt") == "Photo 2 of Grandma's box"
+    page.wait_for_selector(f'#photo-{a} img[alt="Photo 2 of Grandma\'s box"]', state="attached")
     assert page.get_attribute(f"#photo-{b} img", "alt") == "Photo 1 of Grandma's box"
     # Dragging the last photo before the first.
     page.drag_and_drop(f"#photo-{d} a", f"#photo-{b} a", target_position={"x": 5, "y": 40})
