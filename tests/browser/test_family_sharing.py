@@ -1,19 +1,12 @@
 """Sharing in a family, in a real browser: an invitation to an address with no account,
 signing up from it, and the header on a phone."""
 
-import re
-
 import pytest
-from django.core import mail
 
 from albums.models import Album
-from tests.browser.helpers import DESKTOP, PHONE, login, screenshot
+from tests.browser.helpers import DESKTOP, PHONE, invitation_path, login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def invitation_path() -> str:
-    return re.search(r"https?://[^/\s]+(/invitations/\S+)", mail.outbox[-1].body).group(1)
 
 
 def test_a_newcomer_signs_up_from_the_invitation_and_adds_photos(
