@@ -41,6 +41,7 @@
         width: entry.thumbnail_width || 480, height: entry.thumbnail_height || 480,
       });
       link.prepend(image);
+      if (tile.draggable) image.draggable = false;
     } else if (!entry.thumbnail_url && !link.querySelector(".tile-placeholder")) {
       link.prepend(el("span", { class: "tile-placeholder" }, "Preparing…"));
     }
@@ -159,6 +160,14 @@
     updateSelection();
   }
 
+  // The whole tile is what moves. Its picture and link are not dragged on their own: a
+  // thumbnail still loading could not be, so the drag would not start at all.
+  function makeDraggable(tile) {
+    if (!orderForm) return;
+    tile.draggable = true;
+    tile.querySelectorAll("a, img").forEach((node) => { node.draggable = false; });
+  }
+
   async function saveOrder(message) {
     // The order endpoint wants every photo of the album: this page's new order is
     // put in the place of this page's photos within the album's whole order.
@@ -203,7 +212,7 @@
     });
 
     let dragged = null;
-    for (const tile of grid.querySelectorAll(".tile")) tile.draggable = true;
+    for (const tile of grid.querySelectorAll(".tile")) makeDraggable(tile);
     grid.addEventListener("dragstart", (event) => {
       dragged = event.target.closest(".tile");
       if (!dragged) return;

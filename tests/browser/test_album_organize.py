@@ -55,6 +55,26 @@ def test_reordering_by_keyboard_and_by_dragging(page, alice, password, album):
     assert tiles == [d, b, a, c]
 
 
+def test_a_tile_can_be_dragged_before_its_thumbnail_has_loaded(page, alice, password, album):
+    # On a slow connection the thumbnails arrive late: hold them back altogether. A picture
+    # that has not loaded cannot be dragged by itself, so the tile must be what is dragged.
+    a, b, c, d = order(album)
+    held = []
+    page.route("**/file/thumb/", lambda route: held.append(route))
+    login(page, "alice", password)
+    page.goto(album.get_absolute_url())
+    page.wait_for_function("document.querySelectorAll('#photo-grid .tile').length === 4")
+    assert page.evaluate("[...document.querySelectorAll('#photo-grid img')].some(i => !i.complete)")
+    page.drag_and_drop(f"#photo-{d} a", f"#photo-{b} a", target_position={"x": 5, "y": 40})
+    page.wait_for_function(
+        "document.getElementById('order-status').textContent === 'The new order was saved.'"
+    )
+    assert order(album) == [a, d, b, c]
+    assert held, "the thumbnails were not held back"
+    for route in held:
+        route.abort()
+
+
 def test_selecting_photos_then_deleting_them_after_confirming(page, alice, password, album):
     a, b, c, d = order(album)
     page.set_viewport_size(PHONE)
