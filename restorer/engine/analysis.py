@@ -23,6 +23,8 @@ BLACK_OK, WHITE_OK = 14.0, 226.0
 BLACK_TARGET, WHITE_TARGET = 8.0, 246.0
 MAX_TONE_GAIN = 2.6
 GAIN_KNEE = 1.7
+# how far the white may rise for each level the black is lifted (see _stretch), plus a little
+WHITE_PER_BLACK, WHITE_SLACK = 1.0, 6.0
 # how far a toned black-and-white print's black is taken towards BLACK_TARGET
 MONO_BLACK_SHARE = 0.8
 # a black above this is taken as less and less faded, and above it + 40 as the subject's own
@@ -396,6 +398,11 @@ def _stretch(v_lo: float, v_hi: float, black_share: float = 1.0) -> tuple[float,
     black_share *= _ramp(-v_lo, -HIGH_KEY_BLACK - 40.0, -HIGH_KEY_BLACK)
     t_lo = v_lo - (v_lo - BLACK_TARGET) * _ramp(v_lo, BLACK_OK, BLACK_OK + 16.0) * black_share
     t_hi = v_hi + (WHITE_TARGET - v_hi) * _ramp(-v_hi, -WHITE_OK, -WHITE_OK + 16.0)
+    # fading takes density from both ends, the shadows first: whites dull no more than the
+    # blacks lift. A white far below the target with deep blacks is the picture's own (a
+    # storm sky, a low-key portrait, a dark interior), not fading: it stays.
+    lift = max(0.0, v_lo - BLACK_TARGET) * _ramp(v_lo, BLACK_OK, BLACK_OK + 16.0)
+    t_hi = min(t_hi, max(v_hi, v_hi + WHITE_PER_BLACK * lift + WHITE_SLACK))
     span = max(v_hi - v_lo, 1.0)
     gain = (t_hi - t_lo) / span
     if gain > MAX_TONE_GAIN:
