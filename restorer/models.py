@@ -354,6 +354,7 @@ class Restoration(models.Model):
                 "input_width",
                 "input_height",
                 "notes",
+                "colorized",
                 "toning_removed",
             )
         }

@@ -223,6 +223,21 @@ def test_the_restore_again_form_carries_the_choice(local, alice_client, alice, r
     assert f"<li>{REMOVED_NOTE}</li>" in page
 
 
+def test_a_reused_result_is_labelled_as_the_one_it_reuses(local, alice_client, alice, run_tasks):
+    """Restored again with the same options, the earlier result is reused: its label says
+    what was done to it (toning removed, not colorized), not what was asked."""
+    album = Album.objects.create(
+        owner=alice, title="Sepia", restoration_type=1, change_color=True, remove_toning=True
+    )
+    with run_tasks():
+        photo = upload(alice_client, album, sepia_jpeg())
+    first = photo.versions.get().restoration
+    reused = photo.restore(album.default_options).restoration
+    assert reused.reused_from == first
+    assert reused.options_label == first.options_label
+    assert reused.options_label == "Medium, realistic restoration, toning removed"
+
+
 def test_a_queued_version_says_what_was_asked(local, alice_client, album):
     photo = upload(alice_client, album, sepia_jpeg())
     alice_client.post(
