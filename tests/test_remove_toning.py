@@ -4,7 +4,6 @@ The embedded engine keeps a sepia print sepia unless asked; these tests ask thro
 forms a person uses and read what the real engine stored.
 """
 
-import io
 import re
 
 import numpy as np
@@ -42,16 +41,6 @@ def run_tasks(sync_tasks, django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return within
-
-
-def sepia_jpeg(width=160, height=120) -> bytes:
-    """A small black-and-white print gone sepia: a grey ramp with grain, tinted brown."""
-    rng = np.random.default_rng(3)
-    grey = np.clip(np.linspace(40, 220, width)[None, :] + rng.normal(0, 6, (height, width)), 0, 255)
-    rgb = np.stack([grey, grey * 0.9, grey * 0.72], axis=2).astype(np.uint8)
-    out = io.BytesIO()
-    Image.fromarray(rgb).save(out, "JPEG", quality=95)
-    return out.getvalue()
 
 
 def upload(client, album, content: bytes, name="print.jpg") -> Photo:
@@ -137,7 +126,7 @@ def test_scripts_may_send_the_usual_spellings_of_yes_and_no(
 def test_an_album_asking_for_it_gets_a_neutral_print(local, alice_client, alice, run_tasks):
     album = Album.objects.create(owner=alice, title="Sepia", restoration_type=1, remove_toning=True)
     with run_tasks():
-        photo = upload(alice_client, album, sepia_jpeg())
+        photo = upload(alice_client, album, images.sepia_jpeg())
     restoration = photo.versions.get().restoration
     assert restoration.state == Restoration.State.DONE, restoration.error_message
     assert restoration.remove_toning is True
@@ -155,7 +144,7 @@ def test_an_album_asking_for_it_gets_a_neutral_print(local, alice_client, alice,
 def test_without_it_the_sepia_stays(local, alice_client, alice, run_tasks):
     album = Album.objects.create(owner=alice, title="Sepia", restoration_type=1)
     with run_tasks():
-        photo = upload(alice_client, album, sepia_jpeg())
+        photo = upload(alice_client, album, images.sepia_jpeg())
     restoration = photo.versions.get().restoration
     assert restoration.state == Restoration.State.DONE, restoration.error_message
     assert restoration.remove_toning is False
@@ -174,7 +163,7 @@ def test_colorize_without_a_model_does_not_claim_the_toning_was_kept(
         owner=alice, title="Sepia", restoration_type=1, change_color=True, remove_toning=True
     )
     with run_tasks():
-        photo = upload(alice_client, album, sepia_jpeg())
+        photo = upload(alice_client, album, images.sepia_jpeg())
     restoration = photo.versions.get().restoration
     assert restoration.colorized is False and restoration.toning_removed is True
     assert channel_spread(result_pixels(restoration)) <= 3
@@ -206,7 +195,7 @@ def test_a_colour_photo_is_left_in_colour_and_the_notes_say_so(
 def test_the_restore_again_form_carries_the_choice(local, alice_client, alice, run_tasks):
     album = Album.objects.create(owner=alice, title="Sepia", restoration_type=1)
     with run_tasks():
-        photo = upload(alice_client, album, sepia_jpeg())
+        photo = upload(alice_client, album, images.sepia_jpeg())
     page = alice_client.get(photo.get_absolute_url()).content.decode()
     assert LABEL in page and not ticked(page)
 
@@ -230,7 +219,7 @@ def test_a_reused_result_is_labelled_as_the_one_it_reuses(local, alice_client, a
         owner=alice, title="Sepia", restoration_type=1, change_color=True, remove_toning=True
     )
     with run_tasks():
-        photo = upload(alice_client, album, sepia_jpeg())
+        photo = upload(alice_client, album, images.sepia_jpeg())
     first = photo.versions.get().restoration
     reused = photo.restore(album.default_options).restoration
     assert reused.reused_from == first
@@ -239,7 +228,7 @@ def test_a_reused_result_is_labelled_as_the_one_it_reuses(local, alice_client, a
 
 
 def test_a_queued_version_says_what_was_asked(local, alice_client, album):
-    photo = upload(alice_client, album, sepia_jpeg())
+    photo = upload(alice_client, album, images.sepia_jpeg())
     alice_client.post(
         f"{photo.get_absolute_url()}restore/", {"restoration_type": "1", "remove_toning": "on"}
     )
@@ -249,7 +238,7 @@ def test_a_queued_version_says_what_was_asked(local, alice_client, album):
 
 
 def test_restoring_again_with_a_bad_value_shows_the_error_on_the_form(local, alice_client, album):
-    photo = upload(alice_client, album, sepia_jpeg())
+    photo = upload(alice_client, album, images.sepia_jpeg())
     response = alice_client.post(
         f"{photo.get_absolute_url()}restore/", {"restoration_type": "1", "remove_toning": "yes!"}
     )
@@ -287,7 +276,7 @@ def test_with_picwish_the_form_says_the_toning_stays(picwish, alice_client):
 
 def test_a_picwish_restoration_never_claims_it_nor_is_paid_twice(picwish, alice_client, alice):
     album = Album.objects.create(owner=alice, title="Sepia", restoration_type=1, remove_toning=True)
-    photo = upload(alice_client, album, sepia_jpeg())
+    photo = upload(alice_client, album, images.sepia_jpeg())
     restoration = photo.versions.get().restoration
     assert restoration.provider == "picwish"
     assert restoration.remove_toning is False
@@ -305,7 +294,7 @@ def test_the_admin_shows_the_option_beside_the_others(local, client, django_user
     page = client.get(f"/admin/albums/album/{album.pk}/change/").content.decode()
     assert ticked(page)
     assert page.index('name="change_color"') < page.index('name="remove_toning"')
-    restoration = album.add_photo(SimpleUploadedFile("p.jpg", sepia_jpeg())).versions.get()
+    restoration = album.add_photo(SimpleUploadedFile("p.jpg", images.sepia_jpeg())).versions.get()
     listing = client.get("/admin/restorer/restoration/").content.decode()
     assert "Medium, realistic restoration, remove toning" in listing
     detail = client.get(f"/admin/restorer/restoration/{restoration.restoration.pk}/change/")
