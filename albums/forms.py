@@ -4,6 +4,7 @@ import math
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 
 from albums.dates import DateNotUnderstood, FuzzyDate, parse_date
 from albums.models import CAPTION_MAX_LENGTH, MEMBER_ROLES, PERSON_NAME_MAX_LENGTH, Role
@@ -23,9 +24,49 @@ MODEL_CHOICES = [
     (3, "Ultra HD: enlarged twice, with finer detail"),
 ]
 
+TONING_HELP = "For black-and-white prints only; ignored when the photo is colorized."
+TONING_HELP_PICWISH = (
+    "For black-and-white prints only, and done by the embedded engine alone: photos here "
+    "are restored by PicWish, which cannot do it, so toned prints keep their toning."
+)
+
+
+class CheckboxValue(forms.CheckboxInput):
+    """A checkbox whose posted value reaches its field as sent: Django's own takes any
+    value but "false" for ticked, so a script's "maybe" would silently mean yes."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name, "")
+
+
+class CheckboxField(forms.BooleanField):
+    """A yes-or-no option: ticked or not in a browser; on/off, 1/0, true/false or yes/no
+    from a script. Anything else is refused with an error, as other fields refuse a value
+    that is not one of their choices."""
+
+    widget = CheckboxValue
+    YES = {"on", "1", "true", "yes"}
+    NO = {"", "off", "0", "false", "no"}
+
+    def to_python(self, value) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in self.YES:
+            return True
+        if text in self.NO:
+            return False
+        shown = str(value) if len(str(value)) <= 20 else f"{str(value)[:20]}…"
+        raise forms.ValidationError(
+            "Tick the box or leave it empty (a script sends on or off, not “%(value)s”).",
+            code="invalid",
+            params={"value": shown},
+        )
+
 
 class RestoreForm(forms.Form):
-    """How to restore: the same three choices as PicWish's API."""
+    """How to restore: the same three choices as PicWish's API, and removing a print's
+    toning, which only the embedded engine does."""
 
     # Left out of a request, the defaults apply (a form posted by a script, say).
     restoration_type = forms.TypedChoiceField(
@@ -47,9 +88,14 @@ class RestoreForm(forms.Form):
         empty_value=1,
         help_text="Not used for light damage.",
     )
-    change_color = forms.BooleanField(
+    change_color = CheckboxField(
         label="Colorize: bring faded colour back, or add colour to black-and-white",
         required=False,
+    )
+    remove_toning = CheckboxField(
+        label="Remove sepia or other toning (neutral black and white)",
+        required=False,
+        help_text=TONING_HELP,
     )
 
     def __init__(self, *args, **kwargs):
@@ -59,6 +105,9 @@ class RestoreForm(forms.Form):
             field = self.fields["change_color"]
             field.label = "Bring faded colour back (colour photos only)"
             field.help_text = reason
+        if settings.RESTORER_PROVIDER == "picwish":
+            # PicWish has no such option: the form must not promise what it won't do.
+            self.fields["remove_toning"].help_text = TONING_HELP_PICWISH
 
     @staticmethod
     def initial_for(options: RestoreOptions) -> dict:
@@ -71,6 +120,7 @@ class RestoreForm(forms.Form):
                 restoration_type=cleaned["restoration_type"],
                 model_type=cleaned["model_type"],
                 change_color=cleaned["change_color"],
+                remove_toning=cleaned["remove_toning"],
             )
         return cleaned
 
@@ -86,7 +136,14 @@ class AlbumForm(RestoreForm):
         widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text="Who, where, when: anything the family should know about these photos.",
     )
-    field_order = ["title", "description", "restoration_type", "model_type", "change_color"]
+    field_order = [
+        "title",
+        "description",
+        "restoration_type",
+        "model_type",
+        "change_color",
+        "remove_toning",
+    ]
 
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())

@@ -52,6 +52,7 @@ def paid_restorations(photos: list[Photo], options: RestoreOptions) -> int:
     if not photos:
         return 0
     owner = photos[0].album.owner
+    options = Restoration.options_for(options)
     keys = {photo.pk: photo.source_key for photo in photos}
     running = set(
         Version.objects.filter(
@@ -150,6 +151,12 @@ class Album(models.Model):
         "model", choices=sorted(MODEL_TYPES.items()), default=1
     )
     change_color = models.BooleanField("colorize", default=False)
+    remove_toning = models.BooleanField(
+        "remove toning",
+        default=False,
+        help_text="Make sepia or otherwise toned black-and-white prints neutral. "
+        "Done by the embedded engine only; ignored for colorized photos.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -892,7 +899,7 @@ class Photo(models.Model):
         Asking again for a restoration already under way with the same options
         gives that one. Raises restorer.models.QuotaExceeded.
         """
-        options = options or self.album.default_options
+        options = Restoration.options_for(options or self.album.default_options)
         running = (
             self.versions.filter(restoration__state__in=Restoration.ACTIVE_STATES)
             .filter(restoration__source_sha256=self.source_key, restoration__repair_mask="")

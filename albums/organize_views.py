@@ -165,7 +165,11 @@ def photos_bulk(request: HttpRequest, code: str) -> HttpResponse:
     # restore: with the options posted, else (from the album page) the album's
     restore_form = RestoreForm(request.POST)
     if not restore_form.is_valid():
-        return _refuse(request, album, "Choose how to restore the photos.")
+        # the first problem, named by its field, as the form would show it
+        name, errors = next(iter(restore_form.errors.items()))
+        field = restore_form.fields.get(name)
+        problem = f"{field.label}: {errors[0]}" if field else errors[0]
+        return _refuse(request, album, f"Choose how to restore the photos. {problem}")
     options = restore_form.cleaned_data["options"]
     if "restoration_type" not in request.POST:
         options = album.default_options

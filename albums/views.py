@@ -168,6 +168,7 @@ def album_edit(request: HttpRequest, code: str) -> HttpResponse:
                 "restoration_type",
                 "model_type",
                 "change_color",
+                "remove_toning",
                 "updated_at",
             ]
         )
@@ -401,6 +402,7 @@ def _photo_page(
     photo: Photo,
     details_form: DetailsForm | None = None,
     status: int = 200,
+    restore_form: RestoreForm | None = None,
 ) -> HttpResponse:
     may_edit_details = may_edit_photo_details(request.user, album)
     context = {
@@ -422,7 +424,7 @@ def _photo_page(
         "is_owner": album.owner_id == request.user.id,
         "can_manage": photo.managed_by(request.user),
         "is_cover": album.cover_id == photo.pk,
-        **_restoration_context(album, photo),
+        **_restoration_context(album, photo, restore_form),
     }
     if not context["can_manage"]:
         # Others see the version the album shows, and no other (the listed instance,
@@ -509,8 +511,9 @@ def photo_restore(request: HttpRequest, code: str, photo_code: str) -> HttpRespo
     photo = get_managed_photo(request, code, photo_code)
     form = RestoreForm(request.POST)
     if not form.is_valid():
+        # the page again, with the form open and the field's own error beside it
         messages.error(request, "Choose how to restore the photo.")
-        return redirect(photo)
+        return _photo_page(request, photo.album, photo, status=400, restore_form=form)
     try:
         version = photo.restore(form.cleaned_data["options"])
     except QuotaExceeded as exc:

@@ -6,6 +6,7 @@ nothing of albums or photos; the gallery links its photos to restorations.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from datetime import timedelta
@@ -191,6 +192,8 @@ class Restoration(models.Model):
     )
     model_type = models.PositiveSmallIntegerField(choices=sorted(MODEL_TYPES.items()), default=1)
     change_color = models.BooleanField(default=False)
+    # Asked of the embedded engine only: a PicWish restoration never has it (options_for).
+    remove_toning = models.BooleanField(default=False)
     provider = models.CharField(max_length=10, choices=Provider.choices)
 
     state = models.CharField(
@@ -209,6 +212,8 @@ class Restoration(models.Model):
     notes = models.TextField(blank=True)
     # whether colour was added to the photo; unknown (null) until the result is in
     colorized = models.BooleanField(null=True, blank=True)
+    # whether a toned black-and-white print was made neutral; unknown (null) until then
+    toning_removed = models.BooleanField(null=True, blank=True)
 
     result = models.FileField(max_length=255, blank=True)
     result_width = models.PositiveIntegerField(null=True, blank=True)
@@ -273,6 +278,7 @@ class Restoration(models.Model):
         """
         provider = Restoration.Provider.LOCAL if repair_mask else provider
         provider = provider or settings.RESTORER_PROVIDER
+        options = cls.options_for(options, provider)
         fields = {
             "owner": owner,
             "source": source_name,
@@ -296,6 +302,19 @@ class Restoration(models.Model):
         return restoration
 
     @classmethod
+    def options_for(cls, options: RestoreOptions, provider: str | None = None) -> RestoreOptions:
+        """The options a restoration by `provider` (the site's unless given) is asked for.
+
+        PicWish has no way to remove toning: its restorations are never asked for it, so
+        no page claims it was done, and asking for it never starts a second paid task for
+        a picture already restored with the same options otherwise.
+        """
+        provider = provider or settings.RESTORER_PROVIDER
+        if provider == cls.Provider.PICWISH and options.remove_toning:
+            return dataclasses.replace(options, remove_toning=False)
+        return options
+
+    @classmethod
     def _reusable(cls, owner, source_sha256: str, options: RestoreOptions, provider: str):
         return (
             cls.objects.reusable(owner, options, provider)
@@ -311,6 +330,7 @@ class Restoration(models.Model):
         provider = settings.RESTORER_PROVIDER
         if provider != cls.Provider.PICWISH or not source_keys:
             return set()
+        options = cls.options_for(options, provider)
         done = cls.objects.reusable(owner, options, provider).filter(
             source_sha256__in=list(source_keys)
         )
@@ -334,6 +354,8 @@ class Restoration(models.Model):
                 "input_width",
                 "input_height",
                 "notes",
+                "colorized",
+                "toning_removed",
             )
         }
         log.info("restoration reuses the result of %s", earlier.code)
@@ -356,7 +378,7 @@ class Restoration(models.Model):
     def options_label(self) -> str:
         if self.is_repair:
             return "Repaired by hand"
-        return self.options.describe(self.colorized)
+        return self.options.describe(self.colorized, self.toning_removed)
 
     @property
     def is_repair(self) -> bool:
@@ -583,11 +605,19 @@ class Restoration(models.Model):
         self.input_width, self.input_height = prepared.width, prepared.height
 
     def store_result(
-        self, data: bytes, *, from_state: str, notes: str = "", colorized: bool | None = None
+        self,
+        data: bytes,
+        *,
+        from_state: str,
+        notes: str = "",
+        colorized: bool | None = None,
+        toning_removed: bool = False,
     ) -> bool:
         """Keep a finished result and its renditions; the row becomes done.
 
         `colorized` says whether colour was added; PicWish adds it whenever asked.
+        `toning_removed` says whether a toned print was made neutral (the embedded engine
+        only, when asked).
 
         Raises imaging.ImageRejected when the bytes are not a readable picture.
         """
@@ -632,6 +662,7 @@ class Restoration(models.Model):
             error_message="",
             notes=notes,
             colorized=self.change_color if colorized is None else colorized,
+            toning_removed=toning_removed,
         )
         if not stored:
             delete_stored(saved)

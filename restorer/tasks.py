@@ -116,6 +116,7 @@ def _restore_locally(job: Restoration) -> None:
             from_state=State.PROCESSING,
             notes="\n".join(result.notes),
             colorized=result.colorized,
+            toning_removed=result.toning_removed,
         ):
             log.info("restoration %s done", job.code)
     except Exception:

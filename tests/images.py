@@ -103,3 +103,15 @@ def polyglot_png() -> bytes:
     data = png()
     text = _chunk(b"tEXt", b"Comment\x00" + HTML)
     return data[:33] + text + data[33:] + HTML
+
+
+def sepia_jpeg(width=160, height=120) -> bytes:
+    """A small black-and-white print gone sepia: a grey ramp with grain, tinted brown."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    grey = np.clip(np.linspace(40, 220, width)[None, :] + rng.normal(0, 6, (height, width)), 0, 255)
+    rgb = np.stack([grey, grey * 0.9, grey * 0.72], axis=2).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(out, "JPEG", quality=95)
+    return out.getvalue()

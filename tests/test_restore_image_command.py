@@ -19,6 +19,25 @@ def test_it_restores_one_photo_with_the_embedded_engine(tmp_path):
     assert "Restored in.png" in out.getvalue()
 
 
+def test_it_removes_a_prints_toning_when_asked(tmp_path):
+    import numpy as np
+
+    source = tmp_path / "sepia.jpg"
+    source.write_bytes(images.sepia_jpeg())
+    output = tmp_path / "out.jpg"
+    out = io.StringIO()
+    call_command(
+        "restore_image", str(source), str(output), "--provider", "local",
+        "--remove-toning", "1", stdout=out,
+    )  # fmt: skip
+    with Image.open(output) as result:
+        rgb = np.asarray(result.convert("RGB"), dtype=np.int16)
+    assert np.percentile(rgb.max(axis=2) - rgb.min(axis=2), 95) <= 3
+    assert "The toning was removed to leave a neutral black-and-white print." in out.getvalue()
+    assert "toning removed" not in out.getvalue()  # the label says what was asked
+    assert "remove toning, local" in out.getvalue()
+
+
 @pytest.mark.django_db
 def test_it_restores_through_picwish_with_one_task(tmp_path, settings):
     source = tmp_path / "in.jpg"

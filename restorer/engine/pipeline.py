@@ -31,6 +31,8 @@ class EngineResult:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     repaired_pixels: int = 0  # pixels the repair painted in
+    # whether a toned black-and-white print was made neutral (remove_toning, no colour added)
+    toning_removed: bool = False
 
 
 def _validate(
@@ -393,9 +395,10 @@ def restore(
         colorized = True
         timings["colorize"] = time.perf_counter() - t2
     elif plan.monochrome and change_color:
+        # the toning goes only when removing it was asked for (a note below says so)
         notes.append(
             "This is a black-and-white photo; it was not colorized because no colorization "
-            "model is configured, and it keeps its toning."
+            "model is configured" + (", and it keeps its toning." if keep_tone else ".")
         )
     report(90)
 
@@ -419,7 +422,8 @@ def restore(
     notes[:0] = _describe(plan, total, repaired_pixels, h * w, change_color, keep_tone, colorized)
     timings["total"] = time.perf_counter() - t0
     report(100)
-    return EngineResult(out, colorized, upscaled, notes, timings, repaired_pixels)
+    toning_removed = bool(plan.monochrome and not keep_tone and not colorized)
+    return EngineResult(out, colorized, upscaled, notes, timings, repaired_pixels, toning_removed)
 
 
 def _upscale_in_strips(rgb: np.ndarray, factor: float, strip: int = 512) -> np.ndarray:

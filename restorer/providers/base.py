@@ -15,12 +15,16 @@ class RestoreOptions:
     ``restoration_type``: 0 light, 1 medium, 2 severe. ``model_type`` (1 realistic, 2 smart
     enhancement, 3 Ultra HD) applies only when ``restoration_type`` > 0: a light restoration's
     is always 1, whatever was asked, so equal options mean the same restoration.
-    ``change_color`` colorizes the photo.
+    ``change_color`` colorizes the photo. ``remove_toning`` makes a sepia (or otherwise
+    toned) black-and-white print neutral black and white; it does nothing to a colour photo
+    nor to one that is colorized, and only the embedded engine can do it (PicWish has no
+    such option: see restorer.models.Restoration.options_for).
     """
 
     restoration_type: int = 0
     model_type: int = 1
     change_color: bool = False
+    remove_toning: bool = False
 
     def __post_init__(self) -> None:
         if type(self.restoration_type) is not int or self.restoration_type not in RESTORATION_TYPES:
@@ -34,6 +38,8 @@ class RestoreOptions:
             )
         if type(self.change_color) is not bool:
             raise ValueError(f"change_color must be True or False, not {self.change_color!r}")
+        if type(self.remove_toning) is not bool:
+            raise ValueError(f"remove_toning must be True or False, not {self.remove_toning!r}")
         if not self.uses_model:
             # Light damage has no model (PicWish ignores one): this is the one place that says so.
             object.__setattr__(self, "model_type", 1)
@@ -47,9 +53,10 @@ class RestoreOptions:
         """What was asked for: 'Severe, smart enhancement, colorize'."""
         return self.describe()
 
-    def describe(self, colorized: bool | None = None) -> str:
-        """The label of a result: "colorized" only when colour was added (`colorized`);
-        while that is not known (None), colorize is what was asked for."""
+    def describe(self, colorized: bool | None = None, toning_removed: bool | None = None) -> str:
+        """The label of a result: "colorized" only when colour was added (`colorized`),
+        "toning removed" only when a toned print was made neutral (`toning_removed`); while
+        those are not known (None), they say what was asked for."""
         label = RESTORATION_TYPES[self.restoration_type].capitalize()
         if self.uses_model:
             label += f", {MODEL_TYPES[self.model_type]}"
@@ -57,6 +64,10 @@ class RestoreOptions:
             label += ", colorized"
         elif self.change_color and colorized is None:
             label += ", colorize"
+        if toning_removed:
+            label += ", toning removed"
+        elif self.remove_toning and toning_removed is None:
+            label += ", remove toning"
         return label
 
     @classmethod
@@ -66,6 +77,7 @@ class RestoreOptions:
             restoration_type=stored.restoration_type,
             model_type=stored.model_type,
             change_color=stored.change_color,
+            remove_toning=stored.remove_toning,
         )
 
     def fields(self) -> dict:
@@ -74,4 +86,5 @@ class RestoreOptions:
             "restoration_type": self.restoration_type,
             "model_type": self.model_type,
             "change_color": self.change_color,
+            "remove_toning": self.remove_toning,
         }

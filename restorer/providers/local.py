@@ -22,6 +22,7 @@ class LocalResult:
     content: bytes
     notes: list[str]
     colorized: bool = False
+    toning_removed: bool = False
 
 
 def restore_picture(
@@ -41,6 +42,7 @@ def restore_picture(
         restoration_type=options.restoration_type,
         model_type=options.model_type,
         change_color=options.change_color,
+        remove_toning=options.remove_toning,
         colorizer=colorizer,
         progress=progress,
         max_pixels=max_pixels,
@@ -48,4 +50,12 @@ def restore_picture(
     )
     buffer = io.BytesIO()
     Image.fromarray(result.image).save(buffer, "JPEG", quality=94, optimize=True)
-    return LocalResult(buffer.getvalue(), list(result.notes), result.colorized)
+    notes = list(result.notes)
+    if options.remove_toning and not result.toning_removed and not result.colorized:
+        # asked for, but the engine found no toned black-and-white print to make neutral
+        notes.append(
+            "No toning was removed: this was taken for a colour photo, and its colours were kept."
+        )
+    elif options.remove_toning and result.colorized:
+        notes.append("Colour was added, so removing the toning did not apply.")
+    return LocalResult(buffer.getvalue(), notes, result.colorized, result.toning_removed)

@@ -122,6 +122,7 @@ def test_a_sepia_print_stays_sepia_with_colorize_on_and_no_model():
         "not colorized because no colorization model is configured" in n for n in result.notes
     )
     assert not any("toning was removed" in n for n in result.notes)
+    assert result.toning_removed is False
     kept = restore(sepia, restoration_type=1, change_color=False).image
     assert _warmth(result.image) > 0.7 * _warmth(kept) > 5
 
@@ -131,6 +132,19 @@ def test_toning_is_removed_only_when_asked():
     result = restore(sepia, restoration_type=1, remove_toning=True)
     spread = result.image.astype(int).max(axis=2) - result.image.astype(int).min(axis=2)
     assert np.percentile(spread, 95) <= 3  # a neutral black-and-white print
+    assert any("toning was removed" in n for n in result.notes)
+    assert result.toning_removed is True
+
+
+def test_with_colorize_on_and_no_model_removing_the_toning_is_still_done_and_said():
+    """Asked for both without a colorization model: no colour, the toning goes, and the
+    note about colorizing does not claim the print kept its toning."""
+    sepia = _sepia(synth.make_clean("face", SIZE, seed=7, monochrome=True))
+    result = restore(sepia, restoration_type=1, change_color=True, remove_toning=True)
+    assert result.colorized is False and result.toning_removed is True
+    spread = result.image.astype(int).max(axis=2) - result.image.astype(int).min(axis=2)
+    assert np.percentile(spread, 95) <= 3
+    assert not any("keeps its toning" in n for n in result.notes)
     assert any("toning was removed" in n for n in result.notes)
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from restorer import clients, imaging
+from restorer.models import Restoration
 from restorer.providers.base import RestoreOptions
 from restorer.providers.errors import ProviderError
 from restorer.providers.local import restore_picture
@@ -23,6 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--restoration-type", type=int, default=1, choices=[0, 1, 2])
         parser.add_argument("--model-type", type=int, default=1, choices=[1, 2, 3])
         parser.add_argument("--change-color", type=int, default=0, choices=[0, 1])
+        parser.add_argument(
+            "--remove-toning",
+            type=int,
+            default=0,
+            choices=[0, 1],
+            help="1: a sepia or toned black-and-white print comes out neutral (local only)",
+        )
         parser.add_argument(
             "--provider",
             choices=["local", "picwish"],
@@ -40,6 +48,7 @@ class Command(BaseCommand):
             restoration_type=options["restoration_type"],
             model_type=options["model_type"],
             change_color=bool(options["change_color"]),
+            remove_toning=bool(options["remove_toning"]),
         )
         try:
             with source.open("rb") as handle:
@@ -48,6 +57,9 @@ class Command(BaseCommand):
             raise CommandError(f"{source} {exc.reason}") from None
         started = time.monotonic()
         if options["provider"] == "picwish":
+            if restore_options.remove_toning:
+                self.stdout.write("PicWish cannot remove toning: the print keeps it.")
+                restore_options = Restoration.options_for(restore_options, "picwish")
             content, notes = self._picwish(picture, restore_options, source.name)
         else:
             result = restore_picture(
