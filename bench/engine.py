@@ -3,6 +3,7 @@
     .venv/bin/python bench/engine.py                     # quality, speed, memory
     .venv/bin/python bench/engine.py --sheet /tmp/sheet.png   # and a contact sheet of the
                                                               # real photos in ../shared/photos
+    .venv/bin/python bench/engine.py --ceiling           # and where the losses come from
 
 Quality: crops of the held-out photos (restorer.engine.training.sources.HELD_OUT, never
 trained on), aged two ways:
@@ -12,6 +13,10 @@ trained on), aged two ways:
 For each level: luminance PSNR and SSIM of the aged input and of the engine's result against
 the clean crop, PSNR inside the damage mask, and PSNR of the clean crop put through the engine
 ("do no harm").
+Ceiling (--ceiling): the independent set restored again with the generator's own mask in
+place of the detector's, then with the fading undone exactly (the one luminance gain and
+offset nearest the clean crop). The gaps between the columns say how much a better detector,
+and how much a better tone correction, would be worth.
 Speed: a severe restoration of a 2048 x 2048 and a 6000 x 4000 photo on one core, each in a
 fresh process, with that process's peak memory.
 """
@@ -159,6 +164,78 @@ def summarise(name: str, rows: dict[str, list[dict]]) -> dict[str, dict]:
     return summary
 
 
+class _TrueDamage:
+    """Within the block, the engine's detectors see the generator's own damage mask: what a
+    perfect detector would let the rest of the engine (tone, fill, grain) achieve."""
+
+    def __init__(self):
+        self.mask = None
+
+    def __enter__(self):
+        from restorer.engine import damage, detector
+
+        self._saved = (damage.detect, detector.probability)
+        truth = self
+
+        def detect(y, restoration_type, *args, **kwargs):
+            size = (y.shape[1], y.shape[0])
+            mask = cv2.resize(truth.mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+            mask = cv2.dilate(mask, np.ones((3, 3), np.uint8)) * 255
+            return mask, damage.DamageCounts(lines=1, pixels=int(np.count_nonzero(mask)))
+
+        def probability(rgb):
+            return truth.mask.astype(np.float32), 1.0
+
+        damage.detect, detector.probability = detect, probability
+        return self
+
+    def __exit__(self, *exc):
+        from restorer.engine import damage, detector
+
+        damage.detect, detector.probability = self._saved
+
+
+def _ideal_tone(out: np.ndarray, clean: np.ndarray) -> np.ndarray:
+    """`out` with the one luminance line (gain and offset) that brings it nearest the clean
+    crop: how good the result would be if the engine had undone the fading exactly."""
+    yo = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY).astype(np.float64).ravel()
+    yc = cv2.cvtColor(clean, cv2.COLOR_RGB2GRAY).astype(np.float64).ravel()
+    k, b = np.linalg.lstsq(np.stack([yo, np.ones_like(yo)], 1), yc, rcond=None)[0]
+    fixed = np.clip(out.astype(np.float64) * k + b, 0, 255)
+    return (fixed + 0.5).astype(np.uint8)
+
+
+def ceiling(cases, seed: int) -> None:
+    """Where the independent set's losses come from: the engine as it is, the engine with a
+    perfect detector, and that again with the fading undone exactly."""
+    print("\nCeiling on the independent set (a diagnosis, not a result):")
+    print(f"{'level':<8}{'as is':>8}{'mask':>7}{'perfect detector':>18}{'mask':>7}{'and tone':>10}")
+    truth = _TrueDamage()
+    for li, level in enumerate(LEVELS):
+        rows = []
+        for i, (_, clean) in enumerate(cases):
+            aged, mask = independent_damage.age(clean, level, seed * 1000 + i * 10 + li)
+            rt = LEVEL_TYPE[level]
+            out = restore(aged, restoration_type=rt, model_type=1, damage_detector=DETECTOR).image
+            truth.mask = mask
+            with truth:
+                best = restore(
+                    aged, restoration_type=rt, model_type=1, damage_detector=DETECTOR
+                ).image
+            base, base_m = psnr(aged, clean), psnr(aged, clean, mask)
+            rows.append(
+                (
+                    psnr(out, clean) - base,
+                    psnr(out, clean, mask) - base_m,
+                    psnr(best, clean) - base,
+                    psnr(best, clean, mask) - base_m,
+                    psnr(_ideal_tone(best, clean), clean) - base,
+                )
+            )
+        m = np.nanmean(np.array(rows), axis=0)
+        print(f"{level:<8}{m[0]:>+8.2f}{m[1]:>+7.2f}{m[2]:>+18.2f}{m[3]:>+7.2f}{m[4]:>+10.2f}")
+
+
 _TIMER = """
 import os, resource, sys, time
 for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -256,6 +333,11 @@ def main() -> None:
     ap.add_argument("--per-photo", type=int, default=4, help="crops of each held-out photo")
     ap.add_argument("--size", type=int, default=512, help="side of the crops")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also restore with a perfect detector, and with the fading undone exactly",
+    )
     ap.add_argument("--sheet", help="write a contact sheet PNG of ../shared/photos here")
     ap.add_argument("--sheet-height", type=int, default=300)
     ap.add_argument(
@@ -273,6 +355,8 @@ def main() -> None:
     cases = crops(args.size, args.per_photo, args.seed)
     held = summarise("held-out (training generator)", quality(cases, "training", args.seed))
     ind = summarise("independent", quality(cases, "independent", args.seed))
+    if args.ceiling:
+        ceiling(cases, args.seed)
     speeds = {} if args.no_speed else speed(args.seed)
     if args.sheet:
         sheet(args.sheet, args.sheet_height)
