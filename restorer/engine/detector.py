@@ -6,8 +6,7 @@ scratches, cracks, creases, tears, missing areas, heavy stains). The model was t
 `models/damage_unet.json` records the exact command, data and SHA-256 of the file.
 
 Large photos are searched on a copy at most WORK_SIDE pixels across (in one pass: about
-0.3 s and 300 MB, given back when it is done), and the probability is enlarged back to full
-size.
+0.3 s and 200 MB), and the probability is enlarged back to full size.
 """
 
 from __future__ import annotations
@@ -76,14 +75,7 @@ def _get_session():
 def _run(x: np.ndarray) -> np.ndarray:
     """Probability for a 3 x H x W input whose sides are multiples of 16."""
     sess = _get_session()
-    import onnxruntime as ort
-
-    # give the network's working memory back once it has run (a few hundred MB on a
-    # 1024-pixel copy): the arena would otherwise keep it through the whole restoration,
-    # on top of the tiles' own. The arena still serves the run itself, as fast as before.
-    opts = ort.RunOptions()
-    opts.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-    logits = sess.run(None, {"image": x[None]}, opts)[0][0, 0]
+    logits = sess.run(None, {"image": x[None]})[0][0, 0]
     return 1.0 / (1.0 + np.exp(-logits))
 
 
