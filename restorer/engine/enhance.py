@@ -24,8 +24,16 @@ def denoise_luma(
     den = cv2.fastNlMeansDenoising(y, None, h, 5, search)
     yf = y.astype(np.float32)
     limit = 2.0 * sigma
-    step = np.clip(den.astype(np.float32) - yf, -limit, limit)
-    return np.clip(yf + 0.8 * step + 0.5, 0, 255).astype(np.uint8)
+    # yf + 0.8 * clip(den - yf) + 0.5, in place
+    step = den.astype(np.float32)
+    del den
+    step -= yf
+    np.clip(step, -limit, limit, out=step)
+    step *= 0.8
+    step += yf
+    del yf
+    step += 0.5
+    return np.clip(step, 0, 255, out=step).astype(np.uint8)
 
 
 def smooth_chroma(ch: np.ndarray, sigma: float) -> np.ndarray:
@@ -40,12 +48,20 @@ def unsharp(y: np.ndarray, amount: float, radius: float, threshold: float = 0.0)
     """Unsharp mask on a float32 luminance; differences under `threshold` are left alone."""
     if amount <= 0:
         return y
-    blurred = cv2.GaussianBlur(y, (0, 0), radius)
-    detail = y - blurred
+    # y + amount * detail, with as few whole-size temporaries as can be: detail is made in
+    # the blur's plane, the weight in one more, and the result in detail's
+    detail = cv2.GaussianBlur(y, (0, 0), radius)
+    np.subtract(y, detail, out=detail)
     if threshold > 0:
-        weight = np.clip((np.abs(detail) - threshold) / max(threshold, 1e-3), 0.0, 1.0)
-        detail = detail * weight
-    return y + amount * detail
+        weight = np.abs(detail)
+        weight -= threshold
+        weight /= max(threshold, 1e-3)
+        np.clip(weight, 0.0, 1.0, out=weight)
+        detail *= weight
+        del weight
+    detail *= amount
+    detail += y
+    return detail
 
 
 def local_contrast(y: np.ndarray, clip: float = 1.6, mix: float = 0.5) -> np.ndarray:
@@ -67,13 +83,26 @@ def upscale(rgb: np.ndarray, factor: float) -> np.ndarray:
     size = (int(round(w * factor)), int(round(h * factor)))
     up = cv2.resize(rgb, size, interpolation=cv2.INTER_LANCZOS4)
     ycc = cv2.cvtColor(up, cv2.COLOR_RGB2YCrCb)
+    del up
     y = ycc[..., 0].astype(np.float32)
     base = cv2.ximgproc.guidedFilter(y, y, max(2, int(round(factor * 2))), 60.0)
-    detail = y - base
-    weight = np.clip((np.abs(detail) - 1.0) / 2.0, 0.0, 1.0)
-    y = base + detail * (1.0 + 1.3 * weight)
+    # y = base + detail * (1 + 1.3 * clip((|detail| - 1) / 2, 0, 1)), in place: on a band of
+    # Ultra HD each float plane is tens of megabytes
+    detail = np.subtract(y, base, out=y)
+    weight = np.abs(detail)
+    weight -= 1.0
+    weight /= 2.0
+    np.clip(weight, 0.0, 1.0, out=weight)
+    weight *= 1.3
+    weight += 1.0
+    detail *= weight
+    del weight
+    y = np.add(base, detail, out=detail)
+    del base
     # the guided filter keeps strong edges in its base, so strokes of text and outlines gain
     # nothing above: steepen them by a modest unsharp mask at the enlargement's own scale
     y = unsharp(y, 0.5, 0.5 * factor, threshold=2.0)
-    ycc[..., 0] = np.clip(y + 0.5, 0, 255).astype(np.uint8)
-    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
+    y += 0.5
+    ycc[..., 0] = np.clip(y, 0, 255, out=y)
+    del y
+    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB, dst=ycc)

@@ -15,6 +15,7 @@ MAX_PIXELS = 100_000_000
 SINGLE_TILE_PIXELS = 6_000_000
 DETECTORS = ("classical", "learned")
 TILE = 1536
+BAND = 256  # rows of a tile handled at once where float64 or 3-channel float work is needed
 RESTORATION_TYPES = (0, 1, 2)
 MODEL_TYPES = (1, 2, 3)
 # how far chroma may grow beyond what the photo has now (times the asked-for saturation)
@@ -133,14 +134,27 @@ def _lift_stains(rgb: np.ndarray, plan, stain: np.ndarray, scale: float) -> np.n
 
     The darkening is proportional to how far the colour leaves the print's toning, at the
     rate learnt for this photo (see analysis._find_stains); colour is rebuilt later anyway.
+    The fit is in float64 (the toning's coefficients are), so the per-pixel work is done a
+    band of rows at a time: a whole tile of float64 colour would take 200 MB.
     """
-    f = rgb.astype(np.float32)
     coefs = plan.tone_affine
-    grey = f @ analysis.LUMA
-    off = np.linalg.norm(f - (grey[..., None] * coefs[:, 0] + coefs[:, 1]), axis=2)
+    h = rgb.shape[0]
+    off = np.empty(rgb.shape[:2], np.float64)
+    for a in range(0, h, BAND):
+        f = rgb[a : a + BAND].astype(np.float32)
+        grey = f @ analysis.LUMA
+        fit = grey[..., None] * coefs[:, 0]
+        fit += coefs[:, 1]
+        np.subtract(f, fit, out=fit)
+        off[a : a + BAND] = np.linalg.norm(fit, axis=2)
     off = cv2.GaussianBlur(off, (0, 0), 1.5 * max(1.0, scale))
-    gain = 1.0 + plan.stain_alpha * off * stain
-    return np.clip(f * gain[..., None] + 0.5, 0, 255).astype(np.uint8)
+    out = np.empty_like(rgb)
+    for a in range(0, h, BAND):
+        gain = 1.0 + plan.stain_alpha * off[a : a + BAND] * stain[a : a + BAND]
+        lifted = rgb[a : a + BAND].astype(np.float32) * gain[..., None]
+        lifted += 0.5
+        out[a : a + BAND] = np.clip(lifted, 0, 255, out=lifted)
+    return out
 
 
 def _restore_tile(
@@ -204,7 +218,10 @@ def _restore_tile(
         # needed no grain removal gets no sharpening either
         amount = 0.5 * float(np.clip((sigma - 2.0) / 2.0, 0.0, 1.0))
         yf = enhance.unsharp(y.astype(np.float32), amount, 1.0, threshold=max(1.0, 0.3 * sigma))
-    y = np.clip(yf + 0.5, 0, 255).astype(np.uint8)
+    # (yf is this tile's own: rounded in place)
+    yf += 0.5
+    y = np.clip(yf, 0, 255, out=yf).astype(np.uint8)
+    del yf
 
     if plan.monochrome:
         if not keep_tone:
@@ -218,10 +235,13 @@ def _restore_tile(
         out[..., 2] = np.clip(128.0 + plan.tint[1] * wgt + 0.5, 0, 255).astype(np.uint8)
         return cv2.cvtColor(out, cv2.COLOR_YCrCb2RGB), mask, counts
 
+    # (the float work below is done in place where it can: a tile's float32 plane is 11 MB,
+    # a single-tile photo's up to 24 MB, and each expression would make several)
     sat = min(1.5, plan.saturation * (1.08 if model_type == 2 else 1.0))
     chans = []
     for c in (1, 2):
-        ch = enhance.smooth_chroma(ycc[..., c].astype(np.float32), sigma) - 128.0
+        ch = enhance.smooth_chroma(ycc[..., c].astype(np.float32), sigma)
+        ch -= 128.0
         if sat != 1.0:
             ch *= sat
         chans.append(ch)
@@ -229,24 +249,48 @@ def _restore_tile(
     # print has now, once its cast is gone (the tone curve's contrast gain taken out)
     cap = CHROMA_CAP * (1.1 if model_type == 2 else 1.0) * (sat if change_color else 1.0)
     src = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
-    toned_ycc = cv2.cvtColor(toned, cv2.COLOR_RGB2YCrCb)
-    had = np.maximum(
-        _chroma(src[..., 1], src[..., 2]),
-        _chroma(toned_ycc[..., 1], toned_ycc[..., 2]) / max(plan.tone_gain, 1.0),
-    )
+    had = _chroma(src[..., 1], src[..., 2])
+    del src
+    src = cv2.cvtColor(toned, cv2.COLOR_RGB2YCrCb)
+    del toned
+    toned_chroma = _chroma(src[..., 1], src[..., 2])
+    del src
+    toned_chroma /= max(plan.tone_gain, 1.0)
+    np.maximum(had, toned_chroma, out=had)
+    del toned_chroma
     had = cv2.GaussianBlur(had, (0, 0), 2.0)
-    now = np.sqrt(chans[0] * chans[0] + chans[1] * chans[1])
-    scale = np.minimum(1.0, (cap * had + 3.0) / np.maximum(now, 1e-3))
+    now = _magnitude(chans[0], chans[1])
+    # scale = min(1, (cap * had + 3) / max(now, 1e-3))
+    had *= cap
+    had += 3.0
+    np.maximum(now, 1e-3, out=now)
+    had /= now
+    del now
+    scale = np.minimum(had, 1.0, out=had)
     for c, ch in zip((1, 2), chans, strict=True):
-        ycc[..., c] = np.clip(ch * scale + 128.5, 0, 255).astype(np.uint8)
+        ch *= scale
+        ch += 128.5
+        ycc[..., c] = np.clip(ch, 0, 255, out=ch)
+    del chans, scale
     ycc[..., 0] = y
     return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB), mask, counts
 
 
+def _magnitude(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """sqrt(a * a + b * b) of two float32 planes, in one new plane."""
+    out = np.multiply(a, a)
+    sq = np.multiply(b, b)
+    out += sq
+    del sq
+    return np.sqrt(out, out=out)
+
+
 def _chroma(cr: np.ndarray, cb: np.ndarray) -> np.ndarray:
-    a = cr.astype(np.float32) - 128.0
-    b = cb.astype(np.float32) - 128.0
-    return np.sqrt(a * a + b * b)
+    a = cr.astype(np.float32)
+    a -= 128.0
+    b = cb.astype(np.float32)
+    b -= 128.0
+    return _magnitude(a, b)
 
 
 def _colorize_in_strips(out: np.ndarray, preview_l: np.ndarray, colorizer) -> None:
@@ -426,8 +470,12 @@ def restore(
     return EngineResult(out, colorized, upscaled, notes, timings, repaired_pixels, toning_removed)
 
 
-def _upscale_in_strips(rgb: np.ndarray, factor: float, strip: int = 512) -> np.ndarray:
-    """Ultra HD's enlargement, a band of rows at a time, so memory stays bounded."""
+def _upscale_in_strips(rgb: np.ndarray, factor: float, strip: int = 256) -> np.ndarray:
+    """Ultra HD's enlargement, a band of rows at a time, so memory stays bounded.
+
+    Each band's float work is a dozen planes of twice its size (the guided filter's among
+    them): 256 rows keep that near 250 MB on a 6000-pixel-wide photo. The 16-row margin is
+    far wider than any of the filters reach, so the bands join without a seam."""
     h, w = rgb.shape[:2]
     oh, ow = int(round(h * factor)), int(round(w * factor))
     if oh * ow <= SINGLE_TILE_PIXELS:

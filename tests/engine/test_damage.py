@@ -93,7 +93,8 @@ def test_a_white_border_round_the_print_is_not_a_missing_corner():
     assert np.abs(result.image[:8].astype(int) - framed[:8].astype(int)).mean() < 6
 
 
-def test_stains_on_a_black_and_white_print_are_lightened():
+def _stained_print():
+    """A sepia print of a face with only a stain on it, and the clean picture and the stain."""
     case = synth.make_case(31, kind="face", level="severe", size=(256, 256), monochrome=True)
     clean = case.clean
     # only a stain: a brown blot, darker in blue than in red
@@ -103,7 +104,11 @@ def test_stains_on_a_black_and_white_print_are_lightened():
     blot = cv2.GaussianBlur(blot, (0, 0), 3)
     factor = 1 - blot[..., None] * np.array([0.12, 0.22, 0.38], np.float32)
     sepia = clean.astype(np.float32) * np.array([1.0, 0.92, 0.76], np.float32)
-    stained = np.clip(sepia * factor, 0, 255).astype(np.uint8)
+    return np.clip(sepia * factor, 0, 255).astype(np.uint8), clean, blot
+
+
+def test_stains_on_a_black_and_white_print_are_lightened():
+    stained, clean, blot = _stained_print()
     m = blot > 0.5
     result = restore(stained, restoration_type=2)
     assert any("Stains" in n for n in result.notes)
@@ -111,6 +116,18 @@ def test_stains_on_a_black_and_white_print_are_lightened():
         psnr(result.image, clean, m)
         > psnr(restore(stained, restoration_type=1).image, clean, m) + 2
     )
+
+
+def test_stains_are_lifted_alike_however_many_rows_are_done_at_once(monkeypatch):
+    """The lift works a band of rows at a time to bound its memory; bands change nothing."""
+    from restorer.engine import pipeline
+
+    stained, _, _ = _stained_print()
+    whole = restore(stained, restoration_type=2)
+    assert any("Stains" in n for n in whole.notes)
+    monkeypatch.setattr(pipeline, "BAND", 7)
+    banded = restore(stained, restoration_type=2).image
+    assert np.array_equal(banded, whole.image)
 
 
 @pytest.mark.parametrize("kind", synth.KINDS)
