@@ -41,11 +41,16 @@ _ROTATED_ORIENTATIONS = {5, 6, 7, 8}
 
 
 class ImageRejected(Exception):
-    """A file we will not take. `reason` completes the sentence "This file …"."""
+    """A file we will not take. `reason` completes the sentence "This file …".
 
-    def __init__(self, reason: str):
+    `too_large` says it was refused for its pixels, not for what it is: the API tells
+    its clients so with a state of its own (restorer/api/intake.py).
+    """
+
+    def __init__(self, reason: str, *, too_large: bool = False):
         super().__init__(reason)
         self.reason = reason
+        self.too_large = too_large
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,8 @@ def _open(source: BinaryIO, max_pixels: int) -> Image.Image:
             image = Image.open(source, formats=list(ACCEPTED_FORMATS))
     except Image.DecompressionBombError:
         raise ImageRejected(
-            f"has far too many pixels; the limit is {_megapixels(max_pixels)} megapixels."
+            f"has far too many pixels; the limit is {_megapixels(max_pixels)} megapixels.",
+            too_large=True,
         ) from None
     except UnidentifiedImageError:
         raise ImageRejected(f"is not a picture in a format we accept ({ACCEPTED_LABEL}).") from None
@@ -98,7 +104,8 @@ def _open(source: BinaryIO, max_pixels: int) -> Image.Image:
     if width * height > max_pixels:
         raise ImageRejected(
             f"is {width} x {height} pixels ({_megapixels(width * height)} megapixels); "
-            f"the limit is {_megapixels(max_pixels)} megapixels."
+            f"the limit is {_megapixels(max_pixels)} megapixels.",
+            too_large=True,
         )
     return image
 

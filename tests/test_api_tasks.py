@@ -212,6 +212,22 @@ def test_a_picture_that_cannot_be_taken_fails_its_task(client, key, data, state)
     assert not Restoration.objects.exists()
 
 
+@pytest.mark.parametrize("side", [12_000, 30_000])
+def test_a_picture_past_the_pixel_limit_is_too_large_not_invalid(client, key, side):
+    """Past MAX_IMAGE_PIXELS (30000 is past twice the limit, where Pillow itself stops)
+    a picture is too large for the API, -5, and its message names what the API takes."""
+    answer = body(create(client, key, image_file=upload(images.bomb_png(side))))
+    assert answer["data"]["state"] == -5
+    assert "megapixels" in answer["data"]["state_detail"]
+    assert not Restoration.objects.exists()
+
+
+def test_a_file_that_is_no_picture_names_the_formats_the_api_takes(client, key):
+    detail = body(create(client, key, image_file=upload(b"a letter")))["data"]["state_detail"]
+    assert "JPG, JPEG or PNG" in detail
+    assert "WebP" not in detail and "HEIC" not in detail
+
+
 def test_2048_by_2048_is_accepted(client, key):
     answer = body(create(client, key, image_file=upload(images.jpeg(2048, 2048))))
     assert answer["data"]["state"] in (2, 3)

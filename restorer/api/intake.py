@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 MAX_SIDE = 2048  # PicWish's limit, which clients written for it respect
 ACCEPTED = {"JPEG", "PNG"}
+API_FORMATS = "JPG, JPEG or PNG"
 FETCH_CONNECT_TIMEOUT = 5.0
 
 
@@ -47,10 +48,13 @@ def accept_picture(task: ApiTask, data: bytes) -> Restoration | None:
     try:
         info = imaging.inspect(io.BytesIO(data), max_pixels=settings.MAX_IMAGE_PIXELS)
     except imaging.ImageRejected as exc:
-        task.fail_early(states.INVALID_IMAGE, f"The image file {exc.reason}")
+        # The gallery's reasons list the formats the gallery takes; the API takes fewer.
+        reason = exc.reason.replace(imaging.ACCEPTED_LABEL, API_FORMATS)
+        state = states.TOO_LARGE if exc.too_large else states.INVALID_IMAGE
+        task.fail_early(state, f"The image file {reason}")
         return None
     if info.format not in ACCEPTED:
-        task.fail_early(states.INVALID_IMAGE, "The image must be a JPG, JPEG or PNG file.")
+        task.fail_early(states.INVALID_IMAGE, f"The image must be a {API_FORMATS} file.")
         return None
     if info.width > MAX_SIDE or info.height > MAX_SIDE:
         task.fail_early(
