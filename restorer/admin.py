@@ -153,8 +153,8 @@ class ProviderHoldAdmin(admin.ModelAdmin):
 
 @admin.register(QuotaCharge)
 class QuotaChargeAdmin(admin.ModelAdmin):
-    """Paid restorations started, as the monthly quota counts them (deleting one gives
-    the quota back: staff only, by hand)."""
+    """Restorations the monthly quota counts: PicWish's, and API tasks on the embedded
+    engine (deleting one gives the quota back: staff only, by hand)."""
 
     list_display = ["owner", "created_at", "restoration"]
     search_fields = ["owner__username"]

@@ -40,14 +40,16 @@ def _stored_name(folder: str, extension: str) -> str:
 
 class RestorationQuerySet(models.QuerySet):
     def counting_toward_quota(self, owner, since) -> RestorationQuerySet:
-        """Paid tasks, and those on their way to being paid, created since `since`."""
-        on_the_way = Q(state__in=Restoration.ACTIVE_STATES) | ~Q(remote_task_id="")
-        return self.filter(
-            owner=owner,
-            provider=Restoration.Provider.PICWISH,
-            created_at__gte=since,
-            reused_from__isnull=True,
-        ).filter(on_the_way)
+        """Paid tasks, and those on their way to being paid, created since `since`; and on
+        the embedded engine, the API's tasks (only they are charged there) unless they
+        failed or were cancelled."""
+        paid = Q(provider=Restoration.Provider.PICWISH, reused_from__isnull=True) & (
+            Q(state__in=Restoration.ACTIVE_STATES) | ~Q(remote_task_id="")
+        )
+        engine = Q(provider=Restoration.Provider.LOCAL) & ~Q(
+            state__in=(Restoration.State.FAILED, Restoration.State.CANCELLED)
+        )
+        return self.filter(owner=owner, created_at__gte=since).filter(paid | engine)
 
     def reusable(self, owner, options: RestoreOptions, provider: str) -> RestorationQuerySet:
         """Finished restorations with these options, whose result a new restoration of

@@ -474,6 +474,24 @@ def test_the_monthly_quota_applies_to_paid_restorations(client, key, alice, sett
     assert ApiTask.objects.count() == 1
 
 
+def test_on_the_embedded_engine_the_monthly_quota_applies_to_api_tasks_too(
+    client, key, alice, settings
+):
+    settings.RESTORER_PROVIDER = "local"
+    settings.RESTORER_MONTHLY_QUOTA = 2
+    assert create(client, key, image_file=upload(images.jpeg(seed=1))).status_code == 200
+    assert create(client, key, image_file=upload(images.jpeg(seed=2))).status_code == 200
+    response = create(client, key, image_file=upload(images.jpeg(seed=3)))
+    assert response.status_code == 402
+    assert "restorations" in body(response)["message"]
+    assert QuotaCharge.objects.filter(owner=alice).count() == 2
+    assert ApiTask.objects.count() == 2
+    assert Restoration.objects.count() == 2  # nothing was started for the refused one
+    # a task the engine failed gives its unit back
+    Restoration.objects.first().mark_failed("task_failed", "The engine could not read it.")
+    assert create(client, key, image_file=upload(images.jpeg(seed=3))).status_code == 200
+
+
 # --- rate limit ----------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from restorer import imaging, net
 from restorer.api import keeping, states
 from restorer.api.models import ApiTask
-from restorer.models import Restoration
+from restorer.models import QuotaCharge, Restoration, check_quota
 from restorer.storage import delete_stored, random_name
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,17 @@ def accept_picture(task: ApiTask, data: bytes) -> Restoration | None:
             f"{MAX_SIDE} is accepted.",
         )
         return None
+    # Either way the monthly quota applies: PicWish restorations are charged as they start,
+    # and a task on the embedded engine is charged here, once it has a restoration.
+    engine = settings.RESTORER_PROVIDER != Restoration.Provider.PICWISH
+    if engine:
+        check_quota(task.key.owner)
     if task.key.album_code and keeping.keeper() is not None:
         try:
-            kept = _keep_in_album(task, data, info.extension)
+            with transaction.atomic():
+                kept = _keep_in_album(task, data, info.extension)
+                if kept is not None and engine:
+                    _charge(task.key.owner, kept)
         except _AlreadyStarted:
             return None
         if kept is not None:
@@ -86,6 +94,8 @@ def accept_picture(task: ApiTask, data: bytes) -> Restoration | None:
             )
             if not linked:  # another delivery of the same task got there first
                 raise _AlreadyStarted
+            if engine:
+                _charge(task.key.owner, restoration)
     except _AlreadyStarted:
         delete_stored([name])
         return None
@@ -94,6 +104,13 @@ def accept_picture(task: ApiTask, data: bytes) -> Restoration | None:
         raise
     task.source, task.restoration = name, restoration
     return restoration
+
+
+def _charge(owner, restoration: Restoration) -> None:
+    """Count an embedded-engine task in its owner's monthly quota, once (the check was made
+    before anything was kept; a restoration charged already is not charged again)."""
+    if not QuotaCharge.objects.filter(restoration=restoration).exists():
+        QuotaCharge.objects.create(owner=owner, restoration=restoration)
 
 
 def _keep_in_album(task: ApiTask, data: bytes, extension: str) -> Restoration | None:
