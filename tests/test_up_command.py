@@ -34,6 +34,7 @@ def test_up_serves_pages_runs_a_worker_and_stops_both_on_ctrl_c(tmp_path):
     port = free_port()
     environment = {**os.environ, "DATA_DIR": str(tmp_path), "STATIC_ROOT": str(tmp_path / "s")}
     environment.pop("DJANGO_SETTINGS_MODULE", None)
+    environment.pop("SITE_URL", None)
     process = subprocess.Popen(
         [sys.executable, "manage.py", "up", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
@@ -59,6 +60,10 @@ def test_up_serves_pages_runs_a_worker_and_stops_both_on_ctrl_c(tmp_path):
             commands.append(Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" "))
         assert any(b"gunicorn" in c for c in commands), commands
         assert any(b"qcluster" in c for c in commands), commands
+        # links e-mailed from here (sign-up, invitations) open this site, not port 8000
+        for child in children_of(process.pid):
+            variables = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+            assert f"SITE_URL=http://localhost:{port}".encode() in variables
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     finally:

@@ -48,12 +48,17 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        processes = [subprocess.Popen(web, start_new_session=True)]
-        if not no_worker:
-            processes.append(subprocess.Popen(worker, start_new_session=True))
-
         host, _, port = bind.rpartition(":")
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "") else host  # noqa: S104
+        # Links in e-mails (sign-up, invitations) are made from SITE_URL, never from a
+        # request's Host header. Unset, it is where this command listens, so the link
+        # printed on the console opens this site, whatever --bind says.
+        env = dict(os.environ)
+        env.setdefault("SITE_URL", f"http://{shown}:{port}")
+        processes = [subprocess.Popen(web, start_new_session=True, env=env)]
+        if not no_worker:
+            processes.append(subprocess.Popen(worker, start_new_session=True, env=env))
+
         self.stdout.write(
             self.style.SUCCESS(f"\n  Open http://{shown}:{port}/ in your browser.")
             + "\n  Web server and worker are running; press Ctrl-C to stop both.\n"
