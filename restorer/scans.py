@@ -87,13 +87,15 @@ def find_prints(rgb: np.ndarray, work_side: int = WORK_SIDE) -> list[Print]:
     outside = cv2.dilate(filled, np.ones((5, 5), np.uint8)) == 0
     markers[outside] = n  # the background's own seed
     cv2.watershed(np.ascontiguousarray(small), markers)
+    owner = _nearest_print(markers, n)
 
     prints: list[Print] = []
     for i in range(1, n):
-        core = (markers == i).astype(np.uint8)
-        # the watershed's own dividing line (-1) is a pixel of the print's edge too
-        edge = (cv2.dilate(core, np.ones((3, 3), np.uint8)) > 0) & (markers == -1)
-        region = (((core > 0) | edge) & (filled > 0)).astype(np.uint8)
+        region = ((owner == i) & (filled > 0)).astype(np.uint8)
+        # only what joins the print's core: a speck of dirt beside it is no part of it
+        _, parts = cv2.connectedComponents(region, connectivity=8)
+        joined = np.unique(parts[markers == i])
+        region = np.isin(parts, joined[joined > 0]).astype(np.uint8)
         for piece in _pieces(region, smallest):
             area = int(piece.sum())
             if area < smallest * smallest:
@@ -117,6 +119,25 @@ def find_prints(rgb: np.ndarray, work_side: int = WORK_SIDE) -> list[Print]:
         return []
     prints.sort(key=lambda p: (round(p.cy / (0.25 * h)), p.cx))
     return prints
+
+
+def _nearest_print(markers: np.ndarray, n: int) -> np.ndarray:
+    """Each pixel's print: the watershed's, or the nearest one's for a pixel it gave the
+    background or its dividing line.
+
+    The watershed divides along the picture's strongest edges. Between two prints that
+    is the gap; but a print's light border on a light lid (or a dark one on a dark lid)
+    differs from the lid less than from the picture inside it, and the watershed would
+    give the border to the lid. What differs from the lid is never the lid: the caller
+    keeps only such pixels, each with the print nearest to it, and joined to its core.
+    """
+    owned = (markers > 0) & (markers < n)
+    _, nearest = cv2.distanceTransformWithLabels(
+        (~owned).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    lut = np.zeros(int(nearest.max()) + 1, np.int32)
+    lut[nearest[owned]] = markers[owned]
+    return np.where(owned, markers, lut[nearest])
 
 
 def _rectangle(region: np.ndarray):

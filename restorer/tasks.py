@@ -161,11 +161,10 @@ def _run_repair(job: Restoration) -> None:
         rgb = np.asarray(picture.convert("RGB"))
         mask = repairs.mask_for(np.asarray(painted.convert("L")), rgb.shape[1], rgb.shape[0])
         repaired = repairs.fill(rgb, mask)
+        # PNG whatever the source: a JPEG would move every pixel outside the painted mask
+        # a little, and a repair changes the painted pixels only
         buffer = io.BytesIO()
-        if job.source.name.lower().endswith(".png"):
-            Image.fromarray(repaired).save(buffer, "PNG", compress_level=3)
-        else:
-            Image.fromarray(repaired).save(buffer, "JPEG", quality=95)
+        Image.fromarray(repaired).save(buffer, "PNG", compress_level=3)
         share = 100.0 * np.count_nonzero(mask) / mask.size
         note = f"Repaired by hand: the painted {share:.2g}% of the picture was filled in."
         if job.store_result(

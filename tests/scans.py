@@ -58,13 +58,20 @@ def make_scan(
     background: int = 245,
     seed: int = 0,
     noise: float = 2.0,
+    margin: tuple[int, int] | None = None,
 ) -> np.ndarray:
-    """A scan (H x W x 3 uint8) of `size` = (width, height) with the prints placed on it."""
+    """A scan (H x W x 3 uint8) of `size` = (width, height) with the prints placed on it;
+    with `margin` = (pixels, grey level), each print has a plain margin like an old print's
+    white border."""
     w, h = size
     rng = np.random.default_rng(seed)
     scan = np.full((h, w, 3), background, np.float32)
     for i, p in enumerate(placed):
         picture = print_picture(p.width, p.height, seed * 100 + i).astype(np.float32)
+        if margin:
+            side, level = margin
+            picture[:side] = picture[-side:] = level
+            picture[:, :side] = picture[:, -side:] = level
         src = np.array([[0, 0], [p.width, 0], [p.width, p.height]], np.float32)
         m = cv2.getAffineTransform(src, p.corners()[:3].astype(np.float32))
         # half-pixel: cv2 maps pixel centres

@@ -53,6 +53,27 @@ def test_it_tells_apart_crooked_prints_whose_corners_nearly_meet(background):
     assert_accurate(placed, find_prints(scan))
 
 
+@pytest.mark.parametrize(
+    ("background", "margin"),
+    [(245, 225), (12, 40)],
+    ids=["light margin on a white lid", "dark margin on a black lid"],
+)
+def test_a_prints_margin_like_the_lid_is_part_of_the_print(background, margin):
+    # an old print's white margin differs from a white lid less than from the picture it
+    # frames, yet the crop is the whole print, margin and all
+    placed = layout(SCAN, [-4, 0, 7, 30], seed=8)
+    scan = make_scan(SCAN, placed, background=background, seed=8, margin=(30, margin))
+    assert_accurate(placed, find_prints(scan))
+
+
+def test_specks_of_dirt_beside_a_print_are_no_part_of_it():
+    placed = [Placed(600, 500, 600, 420, 7.0)]
+    scan = make_scan((1300, 1100), placed, seed=3)
+    scan[860:880, 600:620] = 60  # below the print
+    scan[480:500, 960:975] = 60  # to its right
+    assert_accurate(placed, find_prints(scan))
+
+
 def test_the_crop_shows_the_print_upright():
     placed = [Placed(600, 500, 600, 400, 44.0)]
     scan = make_scan((1200, 1000), placed, seed=4)
