@@ -67,8 +67,14 @@ def test_up_serves_pages_runs_a_worker_and_stops_both_on_ctrl_c(tmp_path):
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     finally:
-        if process.poll() is None:
+        if process.poll() is None:  # the test failed midway: leave nothing running
+            for child in children_of(process.pid):
+                try:
+                    os.killpg(child, signal.SIGKILL)  # each runs in a session of its own
+                except ProcessLookupError:
+                    pass
             process.kill()
+            process.wait()
     assert "Web server and worker are running" in output
     assert "Stopped." in output
     assert children_of(process.pid) == []
