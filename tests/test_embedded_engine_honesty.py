@@ -1,7 +1,5 @@
 """What the pages say of the embedded engine is what it did: colorize, labels, resolution."""
 
-import io
-
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,15 +18,6 @@ UNAVAILABLE = "Adding colour to black-and-white photos is unavailable"
 def local(settings):
     settings.RESTORER_PROVIDER = "local"
     settings.RESTORER_COLORIZE_MODEL = ""
-
-
-def _sepia_jpeg(width=160, height=120) -> bytes:
-    rng = np.random.default_rng(3)
-    grey = np.clip(np.linspace(40, 220, width)[None, :] + rng.normal(0, 6, (height, width)), 0, 255)
-    rgb = np.stack([grey, grey * 0.9, grey * 0.72], axis=2).astype(np.uint8)
-    out = io.BytesIO()
-    Image.fromarray(rgb).save(out, "JPEG", quality=95)
-    return out.getvalue()
 
 
 def _upload(client, album, content, name="p.jpg"):
@@ -63,7 +52,7 @@ def test_with_a_colorization_model_or_picwish_colorize_is_offered(settings, alic
 
 def test_a_version_is_labelled_colorized_only_when_colour_was_added(local, alice_client, alice):
     album = Album.objects.create(owner=alice, title="Sepia", change_color=True)
-    photo, restoration = _upload(alice_client, album, _sepia_jpeg())
+    photo, restoration = _upload(alice_client, album, images.sepia_jpeg())
     assert restoration.state == Restoration.State.DONE, restoration.error_message
     assert restoration.change_color is True
     assert restoration.colorized is False
