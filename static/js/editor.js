@@ -75,12 +75,20 @@
     return { x, y, w, h };
   }
 
+  // A field written here says so as typing would, so what listens to it (the text
+  // limit beneath it) follows.
+  function put(field, value) {
+    if (field.value === value) return;
+    field.value = value;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
   function sync() {
-    fields.rotate.value = String(state.rotate);
-    fields.straighten.value = state.straighten.toFixed(1);
+    put(fields.rotate, String(state.rotate));
+    put(fields.straighten, state.straighten.toFixed(1));
     const c = state.crop;
     const whole = c.x <= 0 && c.y <= 0 && c.w >= 1 && c.h >= 1;
-    fields.crop.value = whole ? "" : [c.x, c.y, c.w, c.h].map((v) => v.toFixed(5)).join(",");
+    put(fields.crop, whole ? "" : [c.x, c.y, c.w, c.h].map((v) => v.toFixed(5)).join(","));
     if (editor) {
       editor.angleOut.textContent = `${state.straighten.toFixed(1)}°`;
       editor.range.value = String(state.straighten);

@@ -89,6 +89,10 @@ def test_straighten_and_crop_a_photo(page, album, password):
     page.mouse.up()
     crop = [float(v) for v in page.input_value("#id_crop").split(",")]
     assert crop[0] == 0 and crop[2] < 0.9 and crop[3] < 0.95
+    # the text limits beneath the fields follow what the editor wrote in them
+    written = len(page.input_value("#id_crop"))
+    assert page.text_content("#id_crop-count") == f"{written} / 120"
+    assert page.text_content("#id_straighten-count") == "3 / 20"
     screenshot(page, "editor-desktop")
     page.set_viewport_size(PHONE)
     screenshot(page, "editor-phone")
