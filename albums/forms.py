@@ -136,14 +136,8 @@ class AlbumForm(RestoreForm):
         widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
         help_text="Who, where, when: anything the family should know about these photos.",
     )
-    field_order = [
-        "title",
-        "description",
-        "restoration_type",
-        "model_type",
-        "change_color",
-        "remove_toning",
-    ]
+    # the title and description first, then RestoreForm's options in their own order
+    field_order = ["title", "description"]
 
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())

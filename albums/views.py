@@ -159,19 +159,11 @@ def album_edit(request: HttpRequest, code: str) -> HttpResponse:
         options = form.cleaned_data["options"]
         album.title = form.cleaned_data["title"]
         album.description = form.cleaned_data["description"]
-        for name, value in options.fields().items():
+        option_fields = options.fields()
+        for name, value in option_fields.items():
             setattr(album, name, value)
-        album.save(
-            update_fields=[
-                "title",
-                "description",
-                "restoration_type",
-                "model_type",
-                "change_color",
-                "remove_toning",
-                "updated_at",
-            ]
-        )
+        # the options' own names: a new option is saved without being listed here as well
+        album.save(update_fields=["title", "description", *option_fields, "updated_at"])
         messages.success(request, "The album was saved.")
         if form.cleaned_data.get("apply_to_photos"):
             return organize_views.confirm_restoring_all(request, album)
