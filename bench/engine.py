@@ -9,7 +9,10 @@ Quality: crops of the held-out photos (restorer.engine.training.sources.HELD_OUT
 trained on), aged two ways:
 - "held-out": by the detector's own training generator (restorer.engine.training.damage);
 - "independent": by bench/independent_damage.py, written from a plain description of
-  old-photo damage without reading the training generator.
+  old-photo damage without reading the training generator;
+- "independent-2": by bench/independent_damage_2.py, written by another hand from such a
+  description, without reading anything in the project. The goals are judged on the first;
+  the second says whether a change holds on damage and fading drawn another way.
 For each level: luminance PSNR and SSIM of the aged input and of the engine's result against
 the clean crop, PSNR inside the damage mask, and PSNR of the clean crop put through the engine
 ("do no harm").
@@ -42,6 +45,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import cv2  # noqa: E402
 import independent_damage  # noqa: E402
+import independent_damage_2  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -109,6 +113,8 @@ def quality(cases, generator: str, seed: int) -> dict[str, list[dict]]:
             case_seed = seed * 1000 + i * 10 + li
             if generator == "independent":
                 aged, mask = independent_damage.age(clean, level, case_seed)
+            elif generator == "independent-2":
+                aged, mask = independent_damage_2.age(clean, level, case_seed)
             else:
                 aged, mask = _training_age(clean, level, case_seed)
             rt = LEVEL_TYPE[level]
@@ -376,6 +382,7 @@ def main() -> None:
     cases = crops(args.size, args.per_photo, args.seed)
     held = summarise("held-out (training generator)", quality(cases, "training", args.seed))
     ind = summarise("independent", quality(cases, "independent", args.seed))
+    ind2 = summarise("independent-2", quality(cases, "independent-2", args.seed))
     if args.ceiling:
         ceiling(cases, args.seed)
     speeds = {} if args.no_speed else speed(args.seed)
@@ -386,6 +393,14 @@ def main() -> None:
         "\nheld-out set, training generator: "
         + " / ".join(
             f"{lv} {held[lv]['gain']:+.2f} dB (mask {held[lv]['mask_gain']:+.2f})" for lv in LEVELS
+        )
+    )
+    print(
+        "second independent set: "
+        + " / ".join(
+            f"{lv} {ind2[lv]['gain']:+.2f} dB (mask {ind2[lv]['mask_gain']:+.2f}, "
+            f"worst {ind2[lv]['worst']:+.2f}, clean {ind2[lv]['clean']:.2f})"
+            for lv in LEVELS
         )
     )
     print("Goals on the independent set:")
