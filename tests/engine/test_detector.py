@@ -67,3 +67,30 @@ def test_the_engine_restores_with_the_learned_detector_on_request():
     assert result.image.shape == case.degraded.shape
     with pytest.raises(ValueError, match="damage_detector"):
         restore(case.degraded, damage_detector="magic")
+
+
+def test_undamaged_training_examples_age_but_carry_no_damage():
+    """Some examples have no damage at all, so the model learns to leave clean prints alone."""
+    from restorer.engine.training import damage as training_damage
+
+    clean = synth.make_clean("landscape", (96, 96), seed=2)
+    aged, mask = training_damage.age(clean, np.random.default_rng(5), defects=False)
+    assert aged.shape == clean.shape and not mask.any()
+    damaged, mask = training_damage.age(clean, np.random.default_rng(5))
+    assert mask.any()
+
+
+def test_training_photos_and_held_out_photos_never_meet():
+    from restorer.engine.training import sources
+
+    trained = sources.training_sources()
+    held = sources.held_out_sources()
+    assert not {s.path for s in trained} & {s.path for s in held}
+    assert {s.name for s in held} <= set(sources.HELD_OUT)
+    wallpapers = [s for s in trained if s.package.endswith("wallpapers")]
+    if not wallpapers:
+        pytest.skip("Debian's lomiri and plasma wallpaper packages are not installed")
+    # the packages' drawings and renders are not taken
+    assert not {"Fossa", "Infinite-Sea", "analogpattern", "Altai", "Flow"} & {
+        s.name for s in wallpapers
+    }

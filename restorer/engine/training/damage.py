@@ -407,11 +407,33 @@ def _content(rng, img: np.ndarray, s: float) -> None:
         img[:] = img * (1 - layer[..., None]) + col * layer[..., None]
 
 
+def _defects(rng, L: _Layers, area: float, s: float) -> None:
+    """Draw physical damage at a random severity; `area` is the crop's size in 256-px tiles
+    of a 512-px photo."""
+    severity = rng.random() ** 1.3
+    if rng.random() < 0.9:
+        _specks(rng, L, int(area * _u(rng, 2, 10 + 120 * severity)), s)
+    if rng.random() < 0.6:
+        _fibres(rng, L, int(rng.integers(1, 2 + int(6 * severity * area) + 1)), s)
+    if rng.random() < 0.3 + 0.5 * severity:
+        _scratches(rng, L, int(rng.integers(1, 2 + int(6 * severity))), s)
+    if rng.random() < 0.15 + 0.6 * severity:
+        _cracks(rng, L, int(rng.integers(1, 2 + int(3 * severity))), s)
+    if rng.random() < 0.1 + 0.3 * severity:
+        _crease(rng, L, s)
+    if rng.random() < 0.05 + 0.35 * severity:
+        _missing(rng, L, s)
+    if rng.random() < 0.3 * severity + 0.05:
+        _stain(rng, L, s)
+
+
 def age(
-    clean: np.ndarray, rng: np.random.Generator, scale: float = 1.0
+    clean: np.ndarray, rng: np.random.Generator, scale: float = 1.0, defects: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Age a clean uint8 RGB crop. `scale` is the crop's pixels per pixel of a 512-px photo.
 
+    With `defects` False the print only ages (fading, toning, blur, grain, JPEG, and the
+    damage-like content): an undamaged example, whose mask is empty.
     Returns (aged uint8 RGB, damage mask bool).
     """
     h, w = clean.shape[:2]
@@ -442,23 +464,9 @@ def age(
         img = cv2.GaussianBlur(img, (0, 0), _u(rng, 0.2, 1.0))
 
     # damage, at a random severity
-    severity = rng.random() ** 1.3
     L = _Layers(h, w, colour)
-    area = h * w / (256.0 * 256.0) / (s * s)
-    if rng.random() < 0.9:
-        _specks(rng, L, int(area * _u(rng, 2, 10 + 120 * severity)), s)
-    if rng.random() < 0.6:
-        _fibres(rng, L, int(rng.integers(1, 2 + int(6 * severity * area) + 1)), s)
-    if rng.random() < 0.3 + 0.5 * severity:
-        _scratches(rng, L, int(rng.integers(1, 2 + int(6 * severity))), s)
-    if rng.random() < 0.15 + 0.6 * severity:
-        _cracks(rng, L, int(rng.integers(1, 2 + int(3 * severity))), s)
-    if rng.random() < 0.1 + 0.3 * severity:
-        _crease(rng, L, s)
-    if rng.random() < 0.05 + 0.35 * severity:
-        _missing(rng, L, s)
-    if rng.random() < 0.3 * severity + 0.05:
-        _stain(rng, L, s)
+    if defects:
+        _defects(rng, L, h * w / (256.0 * 256.0) / (s * s), s)
 
     damaged = img.copy()
     for alpha, value in L.stains:

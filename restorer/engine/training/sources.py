@@ -8,6 +8,13 @@ field is white specks on black, which the detector must learn to call damage els
 - scikit-learn (`sklearn/datasets/images/`): china, flower.
 - matplotlib (`mpl-data/sample_data/`): grace_hopper.
 - Debian's mate-backgrounds (`/usr/share/backgrounds/mate/nature/`): twelve nature photos.
+- Debian's lomiri-wallpapers-16.04 and -20.04 (`/usr/share/backgrounds/`): thirteen photos
+  (the packages' drawings and renders are left out).
+- Debian's plasma-workspace-wallpapers (`/usr/share/wallpapers/NAME/contents/images/`): nine
+  photos (the rest of the package is artwork).
+
+The Debian packages are optional: training uses whichever of them are installed, and the
+manifest names every photo it learnt from.
 
 HELD_OUT are never trained on; the benchmark judges the engine on them. A person's own clean
 photos can be added with `train --extra DIR`.
@@ -23,6 +30,8 @@ import cv2
 import numpy as np
 
 MATE_NATURE = Path("/usr/share/backgrounds/mate/nature")
+LOMIRI = Path("/usr/share/backgrounds")
+PLASMA = Path("/usr/share/wallpapers")
 
 SKIMAGE = (
     "astronaut.png",
@@ -55,6 +64,35 @@ MATE = (
     "TwoWings.jpg",
     "Wood.jpg",
     "YellowFlower.jpg",
+)
+# photographs only: Fossa, Infinite-Sea, Painting-Colors, analogpattern, free and umang in
+# the same folder are drawings or renders
+LOMIRI_PHOTOS = (
+    "Bridge_by_Sander_Klootwijk.jpg",
+    "Dragonfly_by_Bolly.jpg",
+    "Kleiber_by_Lukas_Baubkus.jpg",
+    "Picture_0B_by_freespace.jpg",
+    "Picture_1A_by_freespace.jpg",
+    "Wine_by_Jakkub_Mede.jpg",
+    "aitzgorri_by_Aitzol_Berasategi.jpg",
+    "friends_by_Aitzol_Berasategi.jpg",
+    "greentock_by_Peter_Nerlich.jpg",
+    "life_by_Aitzol_Berasategi.jpg",
+    "picosdeeuropa_by_Aitzol_Berasategi.jpg",
+    "seeding_by_Clements_Engelhardt.jpg",
+    "sunset_by_Aitzol_Berasategi.jpg",
+)
+# (folder, image) of the photographs among Plasma's wallpapers
+PLASMA_PHOTOS = (
+    ("BytheWater", "2560x1600.jpg"),
+    ("ColdRipple", "2560x1600.jpg"),
+    ("ColorfulCups", "2560x1600.jpg"),
+    ("EveningGlow", "2560x1600.jpg"),
+    ("FallenLeaf", "2560x1600.jpg"),
+    ("OneStandsOut", "2560x1600.jpg"),
+    ("Path", "2560x1600.jpg"),
+    ("Volna", "5120x2880.jpg"),
+    ("summer_1am", "2560x1600.jpg"),
 )
 # a face, a still life, architecture with fine detail, a close-up on foliage, a landscape
 HELD_OUT = ("astronaut", "coffee", "china", "LadyBird", "Storm")
@@ -90,6 +128,14 @@ def all_sources() -> list[Source]:
             path = folder / name
             if path.is_file():
                 found.append(Source(Path(name).stem, path, package))
+    for name in LOMIRI_PHOTOS:
+        path = LOMIRI / name
+        if path.is_file():
+            found.append(Source(name.split("_by_")[0], path, "lomiri-wallpapers"))
+    for folder, image in PLASMA_PHOTOS:
+        path = PLASMA / folder / "contents" / "images" / image
+        if path.is_file():
+            found.append(Source(folder, path, "plasma-workspace-wallpapers"))
     return found
 
 

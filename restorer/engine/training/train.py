@@ -69,16 +69,21 @@ class Pyramid:
         return np.ascontiguousarray(part), max(level.shape[:2]) * f / 512.0
 
 
-def sample(rng: np.random.Generator, pyramids: list[Pyramid], crop: int = CROP):
+def sample(
+    rng: np.random.Generator, pyramids: list[Pyramid], crop: int = CROP, clean_share: float = 0.0
+):
+    """One training example. A `clean_share` of them are aged but undamaged: a detector that
+    has only ever seen damaged prints learns to find some on every photo."""
     pyr = pyramids[int(rng.integers(0, len(pyramids)))]
     side = float(np.exp(rng.uniform(np.log(SIDES[0]), np.log(SIDES[1]))))
     clean, scale = pyr.crop(rng, side, crop)
-    aged, mask = damage.age(clean, rng, scale)
+    defects = clean_share <= 0.0 or rng.random() >= clean_share
+    aged, mask = damage.age(clean, rng, scale, defects=defects)
     return detector.network_input(aged), mask.astype(np.float32)
 
 
-def batch(rng, pyramids, n: int, crop: int = CROP):
-    xs, ys = zip(*(sample(rng, pyramids, crop) for _ in range(n)), strict=True)
+def batch(rng, pyramids, n: int, crop: int = CROP, clean_share: float = 0.0):
+    xs, ys = zip(*(sample(rng, pyramids, crop, clean_share) for _ in range(n)), strict=True)
     return np.stack(xs), np.stack(ys)[:, None]
 
 
@@ -120,6 +125,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20261201)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--clean-share",
+        type=float,
+        default=0.15,
+        help="share of training examples with no damage at all",
+    )
+    ap.add_argument(
+        "--pos-weight",
+        type=float,
+        default=1.0,
+        help="weight of damaged pixels in the loss (above 1 trades precision for recall)",
+    )
     ap.add_argument("--extra", type=Path, help="a folder of your own clean photos to add")
     args = ap.parse_args(argv)
 
@@ -147,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.05
     )
-    bce = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(2.0))
+    bce = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(args.pos_weight))
 
     def evaluate() -> dict:
         net.eval()
@@ -158,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.time()
     for step in range(1, args.steps + 1):
-        x, y = batch(rng, pyramids, args.batch)
+        x, y = batch(rng, pyramids, args.batch, clean_share=args.clean_share)
         xt, yt = torch.from_numpy(x), torch.from_numpy(y)
         logits = net(xt)
         p = torch.sigmoid(logits)
@@ -191,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "steps": args.steps,
         "batch": args.batch,
+        "clean_share": args.clean_share,
+        "pos_weight": args.pos_weight,
         "crop": CROP,
         "parameters": n_params,
         "widths": list(WIDTHS),
