@@ -50,15 +50,20 @@ def fill(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def damage_mask(rgb: np.ndarray, detector: str = "classical") -> np.ndarray:
     """What the engine takes for damage on `rgb` (uint8 RGB), as uint8 0/255 of the
     same size, found the way the chosen detector finds it when restoring."""
-    from restorer.engine import analysis, damage, repair
+    from restorer.engine import analysis, damage, faces, repair
     from restorer.engine import detector as learned
 
     h, w = rgb.shape[:2]
+    preview, _ = analysis.make_preview(rgb)
+    face = faces.face_mask(analysis.luma_u8(preview))
     if detector == "learned" and learned.available():
         prob, scale = learned.probability(rgb)
-        chosen = repair.select(prob, 2, scale).mask
+        chosen = repair.select(prob, 2, scale, face).mask
         return cv2.resize(chosen, (w, h), interpolation=cv2.INTER_NEAREST)
     y = analysis.luma_u8(rgb)
     sigma = analysis.estimate_noise(rgb)
-    mask, _ = damage.detect(y, 2, sigma * 0.35, max(h, w) / 512.0)
+    protect = None
+    if face is not None:
+        protect = cv2.resize(face, (w, h), interpolation=cv2.INTER_NEAREST)
+    mask, _ = damage.detect(y, 2, sigma * 0.35, max(h, w) / 512.0, protect)
     return mask

@@ -364,14 +364,16 @@ def restore(
     prob = chosen = None
     if learned:
         prob, work_scale = detector.probability(image)
-        chosen = repair.select(prob, restoration_type, work_scale)
         timings["detect"] = time.perf_counter() - t0
     report(10)
 
     t1 = time.perf_counter()
     plan, preview = analysis.plan(image, restoration_type, change_color, prob)
+    face = faces.face_mask(analysis.luma_u8(preview))
+    if learned:
+        chosen = repair.select(prob, restoration_type, work_scale, face)
+        face = None  # the classical detector's shield, already applied
     del prob
-    face = None if learned else faces.face_mask(analysis.luma_u8(preview))
     will_colorize = plan.monochrome and change_color and colorizer is not None
     keep_tone = not (will_colorize or remove_toning)
     timings["analyse"] = time.perf_counter() - t1

@@ -25,6 +25,8 @@ SPECK_EXTENT = 10.0  # longest side of a speck, in pixels of a 512-pixel photo
 WIDE_RADIUS = 4.0  # half-width from which a piece is an area, in pixels of a 512-pixel photo
 WIDE_CONFIDENCE = 0.75  # the mean probability an area needs
 FSR_SIDE = 128  # wide areas are reconstructed on a crop at most this many pixels across
+# in a face, only a line longer than any feature (brows, lids, lips, a row of teeth) is taken
+FACE_LINE = 60.0  # pixels of a 512-pixel photo
 
 
 @dataclass
@@ -52,7 +54,12 @@ def _grow(core: np.ndarray, halo: np.ndarray, reach: int) -> np.ndarray:
     return core | ((near > 0) & halo)
 
 
-def select(prob: np.ndarray, restoration_type: int, scale: float) -> Selection:
+def select(
+    prob: np.ndarray, restoration_type: int, scale: float, protect: np.ndarray | None = None
+) -> Selection:
+    """The pieces to repair. `protect` (bool or uint8, any size) marks faces: in a face an
+    eye's catch-light is a speck and a row of teeth a short line, so only long lines are
+    taken there, whatever the detector says."""
     h, w = prob.shape
     unit = max(h, w) / 512.0
     core = prob > CORE
@@ -81,6 +88,12 @@ def select(prob: np.ndarray, restoration_type: int, scale: float) -> Selection:
     if restoration_type >= 2:
         take |= is_area
     take &= ~doubtful
+    if protect is not None:
+        face = cv2.resize(protect.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+        in_face = np.bincount(labels.ravel(), weights=face.ravel(), minlength=n) > 0.3 * (
+            stats[:, cv2.CC_STAT_AREA]
+        )
+        take &= ~in_face | (is_line & (extent >= FACE_LINE))
     take[0] = False
     kept = take[labels]
     wide = (is_area & take)[labels]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+import cv2
 import numpy as np
 import pytest
 
@@ -52,6 +53,21 @@ def test_what_each_restoration_type_repairs():
     assert (medium.specks, medium.lines, medium.areas) == (1, 1, 0)
     assert (severe.specks, severe.lines, severe.areas) == (1, 1, 1)
     assert severe.wide[160, 160] and not severe.wide[100, 100]
+
+
+def test_in_a_face_only_lines_longer_than_a_feature_are_repaired():
+    """A catch-light is a speck and a row of teeth a short line, whatever the model says."""
+    prob = np.zeros((512, 512), np.float32)
+    prob[100, 100] = prob[100, 101] = 0.9  # a catch-light
+    prob[140, 90:120] = 0.9  # teeth
+    prob[200, 20:300] = 0.9  # a scratch across the face and beyond
+    prob[400, 400] = prob[400, 401] = 0.9  # dust outside the face
+    face = np.zeros((128, 128), np.uint8)  # the face mask comes at the preview's size
+    cv2.ellipse(face, (30, 35), (25, 30), 0, 0, 360, 255, -1)
+    chosen = repair.select(prob, 1, 1.0, face)
+    assert not chosen.mask[100, 100] and not chosen.mask[140, 100]
+    assert chosen.mask[200, 150] and chosen.mask[400, 400]
+    assert (chosen.specks, chosen.lines) == (1, 1)
 
 
 def test_a_doubtful_wide_area_is_left_alone():
