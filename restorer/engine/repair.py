@@ -61,7 +61,9 @@ def select(
     eye's catch-light is a speck and a row of teeth a short line, so only long lines are
     taken there, whatever the detector says."""
     h, w = prob.shape
-    unit = max(h, w) / 512.0
+    # sizes are in pixels of a 512-pixel photo, but never below one pixel: dust on a small
+    # scan is still a pixel or two across, not a fraction of one (as in damage.detect)
+    unit = max(1.0, max(h, w) / 512.0)
     core = prob > CORE
     mask = _grow(core, prob > HALO, max(1, round(2 * unit)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
