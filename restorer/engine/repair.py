@@ -92,9 +92,8 @@ def select(
     take &= ~doubtful
     if protect is not None:
         face = cv2.resize(protect.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
-        in_face = np.bincount(labels.ravel(), weights=face.ravel(), minlength=n) > 0.3 * (
-            stats[:, cv2.CC_STAT_AREA]
-        )
+        share = np.bincount(labels.ravel(), weights=face.ravel(), minlength=n)
+        in_face = share > 0.3 * stats[:, cv2.CC_STAT_AREA]
         take &= ~in_face | (is_line & (extent >= FACE_LINE))
     take[0] = False
     kept = take[labels]
