@@ -61,43 +61,56 @@ def select(
     eye's catch-light is a speck and a row of teeth a short line, so only long lines are
     taken there, whatever the detector says."""
     h, w = prob.shape
-    # sizes are in pixels of a 512-pixel photo, but never below one pixel: dust on a small
-    # scan is still a pixel or two across, not a fraction of one (as in damage.detect)
-    unit = max(1.0, max(h, w) / 512.0)
+    # sizes are in pixels of a 512-pixel photo, but never below one of the photo's own pixels:
+    # dust on a small scan is still a pixel or two across, not a fraction of one (as in
+    # damage.detect). `unit` is that size on the working copy.
+    unit = max(1.0, max(h, w) / scale / 512.0) * scale
     core = prob > CORE
-    mask = _grow(core, prob > HALO, max(1, round(2 * unit)))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    mask = _grow(core, prob > HALO, max(1, round(2 * unit))).astype(np.uint8)
     empty = np.zeros((h, w), np.uint8)
-    if n <= 1:
+    if not mask.any():
         return Selection(empty, empty.copy(), scale)
-    dist = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
-    # the largest inscribed radius of each piece
-    radius = np.zeros(n, np.float32)
-    np.maximum.at(radius, labels.ravel(), dist.ravel())
-    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) / unit
-    # a wide area is painted over whole, content and all: the detector must be sure of it
-    sure = np.bincount(labels.ravel(), weights=prob.ravel(), minlength=n) / np.maximum(
-        stats[:, cv2.CC_STAT_AREA], 1
+    # what survives an opening by a disc is wide (a tear, a hole, a stain); the rest is thin
+    # (specks and lines). Pieces are told apart this way, not whole: a scratch that runs into
+    # a blob is still a scratch, and is not dropped with the blob if the blob is doubtful
+    r = max(1, round(WIDE_RADIUS * unit))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)
+    wide_part = cv2.morphologyEx(mask, cv2.MORPH_OPEN, disc)
+    thin_part = mask & (wide_part == 0)
+
+    # wide areas are painted over whole, content and all: the detector must be sure of them
+    na, area_labels, area_stats, _ = cv2.connectedComponentsWithStats(wide_part, connectivity=8)
+    sure = np.bincount(area_labels.ravel(), weights=prob.ravel(), minlength=na) / np.maximum(
+        area_stats[:, cv2.CC_STAT_AREA], 1
     )
-    is_area = radius / unit >= WIDE_RADIUS
-    is_area &= sure >= WIDE_CONFIDENCE
-    doubtful = (radius / unit >= WIDE_RADIUS) & ~is_area
-    is_speck = ~is_area & (extent <= SPECK_EXTENT)
-    is_line = ~is_area & ~is_speck
+    is_area = sure >= WIDE_CONFIDENCE
+    is_area[0] = False
+
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(thin_part, connectivity=8)
+    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) / unit
+    is_speck = extent <= SPECK_EXTENT
+    is_line = ~is_speck
     take = is_speck.copy()
     if restoration_type >= 1:
         take |= is_line
-    if restoration_type >= 2:
-        take |= is_area
-    take &= ~doubtful
+    # the rim and corners an opening leaves round an area are the area's, not specks or
+    # lines of their own: they are repaired with it or not at all
+    near = cv2.dilate(wide_part, np.ones((5, 5), np.uint8))
+    rim = np.bincount(labels.ravel(), weights=near.ravel(), minlength=n)
+    take &= rim <= 0.5 * stats[:, cv2.CC_STAT_AREA]
+    take_area = is_area & (restoration_type >= 2)
     if protect is not None:
         face = cv2.resize(protect.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
         share = np.bincount(labels.ravel(), weights=face.ravel(), minlength=n)
         in_face = share > 0.3 * stats[:, cv2.CC_STAT_AREA]
         take &= ~in_face | (is_line & (extent >= FACE_LINE))
+        share = np.bincount(area_labels.ravel(), weights=face.ravel(), minlength=na)
+        take_area &= share <= 0.3 * area_stats[:, cv2.CC_STAT_AREA]
     take[0] = False
-    kept = take[labels]
-    wide = (is_area & take)[labels]
+    take_area[0] = False
+    wide = take_area[area_labels].astype(np.uint8)
+    wide = (cv2.dilate(wide, np.ones((5, 5), np.uint8)) > 0) & (mask > 0)
+    kept = take[labels] | wide
     # the halo just outside what the detector marked: a fill must start on clean ground
     ring = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
     out = cv2.dilate(kept.astype(np.uint8) * 255, ring)
@@ -107,7 +120,7 @@ def select(
         scale,
         specks=int(np.count_nonzero(take & is_speck)),
         lines=int(np.count_nonzero(take & is_line)),
-        areas=int(np.count_nonzero(take & is_area)),
+        areas=int(np.count_nonzero(take_area)),
     )
 
 

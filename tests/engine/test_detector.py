@@ -1,7 +1,8 @@
 """The learned damage detector: the committed model, how it is run, and what it decides.
 
-It is not yet the engine's default (see bench/engine.py for how it compares); these tests hold
-what it does today, so a retrained model can be judged against them.
+It is not yet the engine's default (see bench/engine.py for how it compares; with it as the
+default, tests/engine still finds it taking a drawn face's eyes and teeth for damage); these
+tests hold what it does today, so a retrained model can be judged against them.
 """
 
 from __future__ import annotations
@@ -40,6 +41,35 @@ def test_large_photos_are_searched_on_a_reduced_copy():
     prob, scale = detector.probability(img)
     assert prob.shape == (731, 1024) and scale == pytest.approx(1024 / 2100)
     assert prob.dtype == np.float32 and 0.0 <= prob.min() and prob.max() <= 1.0
+
+
+def test_small_photos_are_searched_on_an_enlarged_copy():
+    """The model learnt on photos 320 to 1,280 pixels across; a 160-pixel scan's hairline
+    would be a fraction of a pixel to it."""
+    small, scale = detector.work_copy(np.zeros((100, 160, 3), np.uint8))
+    assert small.shape == (320, 512, 3) and scale == pytest.approx(3.2)
+    same, scale = detector.work_copy(np.zeros((600, 800, 3), np.uint8))
+    assert same.shape == (600, 800, 3) and scale == 1.0
+
+
+def test_sizes_are_counted_in_the_photos_own_pixels():
+    """A speck 6 pixels across on a 160-pixel scan, seen on the copy enlarged 3.2 times, is
+    still a speck: sizes never fall below one of the photo's own pixels."""
+    prob = np.zeros((512, 512), np.float32)
+    prob[100:120, 100:120] = 0.9
+    chosen = repair.select(prob, 0, 3.2)
+    assert (chosen.specks, chosen.lines, chosen.areas) == (1, 0, 0)
+
+
+def test_a_scratch_running_into_a_doubtful_blob_is_still_repaired():
+    """Pieces are told apart by width, not whole: the line is taken, the blob it touches is
+    not (the detector is not sure enough of it to paint it over)."""
+    prob = np.zeros((512, 512), np.float32)
+    prob[200, 20:400] = 0.9  # a scratch
+    prob[180:230, 400:450] = 0.6  # a blob it runs into, not sure enough to be an area
+    chosen = repair.select(prob, 2, 1.0)
+    assert chosen.mask[200, 200] and not chosen.mask[215, 430]
+    assert (chosen.lines, chosen.areas) == (1, 0)
 
 
 def test_what_each_restoration_type_repairs():
