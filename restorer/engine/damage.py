@@ -338,7 +338,9 @@ def _detect(
             # a crack network crowds itself and breaks into short pieces: on severe damage a
             # short piece glaring far above everything around it, near a crack already
             # found, is taken however crowded (glints on water and rigging are not near one)
-            found = line_long.copy()
+            # (a straight run along an axis is not one: the edge of a sign or a sill is the
+            # picture's, and the letters or glints beside it are too)
+            found = line_long & (np.minimum(bw, bh) > 2.0 * thin_kernel.shape[0])
             found[0] = False
             away = cv2.distanceTransform((~found[labels]).astype(np.uint8), cv2.DIST_L2, 3)
             near_found = (away <= 0.5 * long_min).astype(np.float32)

@@ -278,3 +278,17 @@ def test_a_large_scan_has_its_damage_found_as_a_small_one_does():
     out = restore(case.degraded, restoration_type=1).image
     assert psnr(out, case.clean, case.mask) > psnr(case.degraded, case.clean, case.mask) + 5
     assert psnr(out, case.clean) > psnr(case.degraded, case.clean) + 4
+
+
+def test_letters_beside_a_straight_lit_edge_are_not_crack_fragments():
+    """On severe damage, short glaring pieces near a crack are taken as its fragments; a
+    straight edge along an axis (a sign's lit rim, a sill) is not a crack, so the letters
+    beside it stay (old-d's MOULIN ROUGE lost three of its letters to this)."""
+    y = np.full((256, 256), 70, np.uint8)
+    y = cv2.add(y, np.random.default_rng(0).integers(0, 4, y.shape, dtype=np.uint8))
+    cv2.putText(y, "MOULIN", (60, 120), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 235, 2, cv2.LINE_AA)
+    cv2.line(y, (50, 136), (88, 136), 240, 2)  # shorter than a run along the axis
+    letters = np.zeros_like(y)
+    cv2.putText(letters, "MOULIN", (60, 120), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2, cv2.LINE_AA)
+    mask, _ = damage.detect(y, 2, 1.0, 1.0)
+    assert not mask[letters > 0].any()
