@@ -97,6 +97,13 @@ def scores(prob: np.ndarray, truth: np.ndarray, threshold: float = detector.THRE
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
+def _label(src: sources.Source) -> str:
+    """How the manifest names a photo: its file, or for Plasma's wallpapers (whose files are
+    named by their size) its folder and file."""
+    name = src.path.name if src.path.stem.startswith(src.name) else f"{src.name}/{src.path.name}"
+    return f"{src.package}: {name}"
+
+
 def export(net, path: Path) -> None:
     import torch
 
@@ -213,8 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         "crop": CROP,
         "parameters": n_params,
         "widths": list(WIDTHS),
-        "training_photos": [f"{s.package}: {s.path.name}" for s in train_src],
-        "held_out_photos": [f"{s.package}: {s.path.name}" for s in held],
+        "training_photos": [_label(s) for s in train_src],
+        "held_out_photos": [_label(s) for s in held],
         "held_out_scores_at_threshold": {"threshold": detector.THRESHOLD, **final},
         "torch": torch.__version__,
         "python": platform.python_version(),
