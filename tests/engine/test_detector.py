@@ -140,3 +140,16 @@ def test_training_photos_and_held_out_photos_never_meet():
     assert not {"Fossa", "Infinite-Sea", "analogpattern", "Altai", "Flow"} & {
         s.name for s in wallpapers
     }
+
+
+@pytest.mark.parametrize(
+    "option", [["--clean-share", "1"], ["--clean-share", "-0.1"], ["--pos-weight", "0"]]
+)
+def test_training_refuses_options_that_would_teach_nothing(option, capsys):
+    """All examples undamaged, or damaged pixels weighing nothing: refused before any work
+    (and before torch, which only the train extra installs, is needed)."""
+    from restorer.engine.training import train
+
+    with pytest.raises(SystemExit) as stop:
+        train.main(option)
+    assert stop.value.code == 2 and option[0] in capsys.readouterr().err

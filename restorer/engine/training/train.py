@@ -121,10 +121,6 @@ def export(net, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import torch
-
-    from .model import WIDTHS, DamageUNet
-
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=detector.MODEL_DIR)
     ap.add_argument("--steps", type=int, default=3000)
@@ -146,6 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--extra", type=Path, help="a folder of your own clean photos to add")
     args = ap.parse_args(argv)
+    if not 0.0 <= args.clean_share < 1.0:
+        ap.error(f"--clean-share must be at least 0 and below 1, not {args.clean_share}")
+    if not args.pos_weight > 0.0:
+        ap.error(f"--pos-weight must be above 0, not {args.pos_weight}")
+
+    import torch
+
+    from .model import WIDTHS, DamageUNet
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
